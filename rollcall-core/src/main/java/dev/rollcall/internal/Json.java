@@ -1,0 +1,82 @@
+package dev.rollcall.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The one JSON mapper of Rollcall.
+ *
+ * <p>Floats are read as {@link java.math.BigDecimal} so that a client's numbers are written back
+ * exactly as they were sent ({@code 1.10} stays {@code 1.10}, long fractions keep every digit).
+ * Nesting is bounded (64 levels) so that a hostile body cannot exhaust the stack; Segment's own
+ * payloads are never deeper than about six.
+ */
+public final class Json {
+  /** Deepest nesting of objects and arrays accepted in one message. */
+  public static final int MAX_NESTING_DEPTH = 64;
+
+  public static final ObjectMapper MAPPER = newMapper();
+
+  private Json() {}
+
+  private static ObjectMapper newMapper() {
+    JsonMapper mapper =
+        JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+    mapper
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+    return mapper;
+  }
+
+  /** Reads one JSON document; throws {@link JsonProcessingException} on anything that is not. */
+  public static JsonNode read(byte[] bytes) throws IOException {
+    JsonNode node = MAPPER.readTree(bytes);
+    if (node == null || node.isMissingNode()) {
+      throw new EmptyBodyException();
+    }
+    return node;
+  }
+
+  public static byte[] write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static String writeString(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
+  /** Thrown by {@link #read} for an empty document. */
+  public static final class EmptyBodyException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    EmptyBodyException() {
+      super("the body is empty");
+    }
+  }
+}

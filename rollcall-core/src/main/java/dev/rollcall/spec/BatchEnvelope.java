@@ -1,0 +1,85 @@
+package dev.rollcall.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A batch request, {@code {"batch": [...], "context": {...}, "integrations": {...}, "sentAt":
+ * ...}}, opened into its messages.
+ *
+ * <p>The envelope's {@code context} and {@code integrations} are merged under each message's own,
+ * object by object, the message's values winning; Segment's Java library relies on this, since it
+ * sends {@code context.library} only on the envelope. The envelope's {@code sentAt} applies to the
+ * messages that have none.
+ */
+public final class BatchEnvelope {
+  private BatchEnvelope() {}
+
+  /** True when {@code body} is a batch rather than a single message. */
+  public static boolean isBatch(JsonNode body) {
+    return body instanceof ObjectNode && body.has("batch");
+  }
+
+  /**
+   * The messages of a batch, each with the envelope merged in; items that are not objects are
+   * returned as they are, for the normalizer to reject one by one.
+   */
+  public static List<JsonNode> open(ObjectNode envelope) throws InvalidMessageException {
+    JsonNode batch = envelope.get("batch");
+    if (!(batch instanceof ArrayNode)) {
+      throw new InvalidMessageException(
+          "batch", "batch must be an array of messages, not " + kindOf(batch));
+    }
+    JsonNode context = envelope.get("context");
+    JsonNode integrations = envelope.get("integrations");
+    JsonNode sentAt = envelope.get("sentAt");
+    List<JsonNode> messages = new ArrayList<>(batch.size());
+    for (JsonNode item : batch) {
+      if (item instanceof ObjectNode) {
+        ObjectNode message = (ObjectNode) item;
+        mergeUnder(message, "context", context);
+        mergeUnder(message, "integrations", integrations);
+        if (sentAt != null && !sentAt.isNull() && !message.has("sentAt")) {
+          message.set("sentAt", sentAt);
+        }
+      }
+      messages.add(item);
+    }
+    return messages;
+  }
+
+  private static void mergeUnder(ObjectNode message, String field, JsonNode outer) {
+    if (!(outer instanceof ObjectNode) || outer.isEmpty()) {
+      return;
+    }
+    JsonNode own = message.get(field);
+    if (own == null || own.isNull()) {
+      message.set(field, outer.deepCopy());
+    } else if (own instanceof ObjectNode) {
+      fillMissing((ObjectNode) own, (ObjectNode) outer);
+    } // anything else is the message's own mistake, reported by the validator
+  }
+
+  /** Copies into {@code target} what {@code defaults} has and it lacks, recursing into objects. */
+  private static void fillMissing(ObjectNode target, ObjectNode defaults) {
+    Iterator<Map.Entry<String, JsonNode>> fields = defaults.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      JsonNode own = target.get(field.getKey());
+      if (own == null) {
+        target.set(field.getKey(), field.getValue().deepCopy());
+      } else if (own instanceof ObjectNode && field.getValue() instanceof ObjectNode) {
+        fillMissing((ObjectNode) own, (ObjectNode) field.getValue());
+      }
+    }
+  }
+
+  private static String kindOf(JsonNode value) {
+    return value == null ? "absent" : MessageValidator.kind(value);
+  }
+}

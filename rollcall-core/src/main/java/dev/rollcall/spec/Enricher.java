@@ -1,0 +1,80 @@
+package dev.rollcall.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Fills in what the server knows and the client may not: {@code messageId}, {@code receivedAt}, the
+ * skew-corrected {@code timestamp}, and {@code context.ip}.
+ *
+ * <p>Clock skew: a device's clock may be minutes or years off. The client's reading of when the
+ * call happened ({@code originalTimestamp}, else the {@code timestamp} it sent) and of when it sent
+ * the request ({@code sentAt}) come from the same wrong clock, so their difference is right; placed
+ * before {@code receivedAt}, which is read from the server's clock, it gives a timestamp on the
+ * server's clock: {@code timestamp = receivedAt - (sentAt - originalTimestamp)}. Without {@code
+ * sentAt} the client's timestamp is kept as it is (an import of past calls); without any client
+ * timestamp, the call happened when it was received.
+ *
+ * <p>Because the client's reading is looked for in {@code originalTimestamp} first, enriching an
+ * enriched message again with the same clock changes nothing.
+ */
+final class Enricher {
+  private final Clock clock;
+
+  Enricher(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Enriches {@code json} in place; {@code ip} is the client's address, or null when unknown. */
+  void enrich(ObjectNode json, String ip) {
+    Instant receivedAt = Instant.ofEpochMilli(clock.millis());
+    json.put("receivedAt", Dates.format(receivedAt));
+    if (!json.has("messageId")) {
+      json.put("messageId", randomUuid());
+    }
+    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
+    if (clientTimestamp == null) {
+      clientTimestamp = Dates.parse(json.get("timestamp"));
+    }
+    Instant sentAt = Dates.parse(json.get("sentAt"));
+    if (sentAt != null) {
+      json.put("sentAt", Dates.format(sentAt));
+    }
+    Instant timestamp;
+    if (clientTimestamp == null) {
+      timestamp = receivedAt;
+    } else {
+      json.put("originalTimestamp", Dates.format(clientTimestamp));
+      timestamp =
+          sentAt == null
+              ? clientTimestamp
+              : receivedAt.minusMillis(sentAt.toEpochMilli() - clientTimestamp.toEpochMilli());
+    }
+    json.put("timestamp", Dates.format(timestamp));
+    if (ip != null) {
+      ObjectNode context =
+          json.has("context") ? (ObjectNode) json.get("context") : json.putObject("context");
+      JsonNode current = context.get("ip");
+      if (current == null
+          || current.isNull()
+          || (current.isTextual() && current.textValue().isEmpty())) {
+        context.put("ip", ip);
+      }
+    }
+  }
+
+  /**
+   * A version-4 UUID from a thread-local generator: message ids must be unique, not unguessable,
+   * and {@link UUID#randomUUID()} would serialize every request thread on one SecureRandom.
+   */
+  static String randomUuid() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(most, least).toString();
+  }
+}
