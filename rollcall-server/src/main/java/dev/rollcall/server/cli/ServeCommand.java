@@ -1,17 +1,135 @@
 package dev.rollcall.server.cli;
 
+import dev.rollcall.server.RollcallServer;
+import dev.rollcall.server.config.ConfigLoader;
+import dev.rollcall.server.config.ServerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code rollcall serve}: runs the server. */
+/** {@code rollcall serve}: runs the server until it is stopped (Ctrl-C, SIGTERM). */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Runs the Rollcall server on the embedded store.")
+    description = {
+      "Runs the Rollcall server on the embedded store (SQLite files in the data directory).",
+      "Each option can also be set by an environment variable (ROLLCALL_PORT, ROLLCALL_DATA,"
+          + " ROLLCALL_WRITE_KEYS comma-separated, ROLLCALL_ADMIN_TOKEN, ROLLCALL_CONFIG) or in"
+          + " the config file; the command line wins, then the environment, then the file."
+    })
 final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      description = "TCP port to listen on (default: 8080).")
+  Integer port;
+
+  @Option(
+      names = "--host",
+      paramLabel = "ADDRESS",
+      description = "Address to listen on (default: 0.0.0.0, every interface).")
+  String host;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Data directory (default: ./rollcall-data).")
+  Path data;
+
+  @Option(
+      names = "--write-key",
+      paramLabel = "KEY",
+      description =
+          "A write key that sources may send calls with; repeat for several. Without any, the first start creates one in the data directory.")
+  List<String> writeKeys = new ArrayList<>();
+
+  @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description =
+          "Token for the APIs that read data (Authorization: Bearer TOKEN). Without one, the first start creates one in the data directory.")
+  String adminToken;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
+  Path config;
+
   @Override
-  public Integer call() {
-    System.err.println("rollcall serve: the collector is not built yet");
-    return 1;
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ConfigLoader.CommandLineValues values = new ConfigLoader.CommandLineValues();
+    values.port = port;
+    values.host = host;
+    values.data = data;
+    values.writeKeys = writeKeys;
+    values.adminToken = adminToken;
+    values.config = config;
+    ServerConfig serverConfig;
+    try {
+      serverConfig = new ConfigLoader(System.getenv()).load(values);
+    } catch (ConfigLoader.ConfigException e) {
+      err.println("rollcall serve: " + e.getMessage());
+      return 2;
+    }
+    RollcallServer server;
+    try {
+      server = RollcallServer.start(serverConfig, Clock.systemUTC());
+    } catch (Exception e) {
+      err.println("rollcall serve: cannot start: " + e.getMessage());
+      return 1;
+    }
+    printBanner(out, server);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "rollcall-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static void printBanner(PrintWriter out, RollcallServer server) {
+    ServerConfig config = server.config();
+    String host = config.host().equals("0.0.0.0") ? "localhost" : config.host();
+    String url = "http://" + host + ":" + server.port();
+    out.println(
+        "Rollcall is listening on "
+            + url
+            + " (data in "
+            + config.dataDir().toAbsolutePath().normalize()
+            + ")");
+    if (config.writeKeys().isEmpty()) {
+      String key = server.writeKeys().get(0);
+      out.println(
+          "Write key: "
+              + key
+              + (server.writeKeyGenerated() ? " (generated now; kept in " : " (kept in ")
+              + config.dataDir().resolve("write-key")
+              + ")");
+      out.println(
+          "Try: curl -u "
+              + key
+              + ": -H 'Content-Type: application/json' -d '{\"userId\": \"97980cfea0067\","
+              + " \"traits\": {\"name\": \"Peter Gibbons\"}}' "
+              + url
+              + "/v1/identify");
+    } else {
+      out.println("Write keys: the " + config.writeKeys().size() + " given in the configuration");
+    }
+    out.flush();
   }
 }

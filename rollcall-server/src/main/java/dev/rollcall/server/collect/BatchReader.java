@@ -1,0 +1,72 @@
+package dev.rollcall.server.collect;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.internal.Json;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a batch body in one pass, noting the size in bytes of each message as it was sent, so that
+ * a message over the 32 KB limit can be rejected alone while the rest of the batch is kept.
+ */
+final class BatchReader {
+  private BatchReader() {}
+
+  /** A batch envelope and the raw size of each of its messages, in order. */
+  static final class ReadBatch {
+    final ObjectNode envelope;
+    final List<Integer> sizes;
+
+    ReadBatch(ObjectNode envelope, List<Integer> sizes) {
+      this.envelope = envelope;
+      this.sizes = sizes;
+    }
+  }
+
+  /**
+   * @throws IOException when the body is not one JSON object
+   */
+  static ReadBatch read(byte[] body) throws IOException {
+    try (JsonParser parser = Json.MAPPER.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new NotAnObjectException();
+      }
+      ObjectNode envelope = Json.object();
+      List<Integer> sizes = new ArrayList<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals("batch") && value == JsonToken.START_ARRAY) {
+          ArrayNode batch = envelope.putArray("batch");
+          while (parser.nextToken() != JsonToken.END_ARRAY) {
+            long start = parser.currentTokenLocation().getByteOffset();
+            JsonNode item = parser.readValueAsTree();
+            long end = parser.currentLocation().getByteOffset();
+            batch.add(item);
+            sizes.add((int) (end - start));
+          }
+        } else {
+          envelope.set(name, parser.readValueAsTree());
+        }
+      }
+      if (parser.nextToken() != null) {
+        throw new NotAnObjectException();
+      }
+      return new ReadBatch(envelope, sizes);
+    }
+  }
+
+  /** The body is JSON, but not a single object. */
+  static final class NotAnObjectException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotAnObjectException() {
+      super("the body must be one JSON object");
+    }
+  }
+}

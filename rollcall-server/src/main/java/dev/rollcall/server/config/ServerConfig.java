@@ -1,0 +1,151 @@
+package dev.rollcall.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a Rollcall server is started with, settled: each value comes from the command line,
+ * else the environment, else the config file, else its default (see {@link ConfigLoader}).
+ */
+public final class ServerConfig {
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final Path DEFAULT_DATA_DIR = Path.of("rollcall-data");
+
+  private final String host;
+  private final int port;
+  private final Path dataDir;
+  private final List<String> writeKeys;
+  private final String adminToken;
+  private final Duration dedupWindow;
+  private final int maxPendingEntries;
+
+  private ServerConfig(Builder builder) {
+    this.host = builder.host;
+    this.port = builder.port;
+    this.dataDir = builder.dataDir;
+    this.writeKeys = List.copyOf(builder.writeKeys);
+    this.adminToken = builder.adminToken;
+    this.dedupWindow = builder.dedupWindow;
+    this.maxPendingEntries = builder.maxPendingEntries;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The address to listen on; {@code 0.0.0.0} for every interface. */
+  public String host() {
+    return host;
+  }
+
+  /** The TCP port; {@code 0} picks a free one (tests). */
+  public int port() {
+    return port;
+  }
+
+  /** Where the embedded store keeps its files. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The configured write keys; empty means "use the one generated in the data directory". */
+  public List<String> writeKeys() {
+    return writeKeys;
+  }
+
+  /** The admin token, or null for "use the one generated in the data directory". */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** How long a {@code messageId} is remembered to drop a second copy of a call. */
+  public Duration dedupWindow() {
+    return dedupWindow;
+  }
+
+  /** Calls waiting to be stored before the collector answers 503 (entries). */
+  public int maxPendingEntries() {
+    return maxPendingEntries;
+  }
+
+  public Builder toBuilder() {
+    return builder()
+        .host(host)
+        .port(port)
+        .dataDir(dataDir)
+        .writeKeys(writeKeys)
+        .adminToken(adminToken)
+        .dedupWindow(dedupWindow)
+        .maxPendingEntries(maxPendingEntries);
+  }
+
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private Path dataDir = DEFAULT_DATA_DIR;
+    private List<String> writeKeys = List.of();
+    private String adminToken;
+    private Duration dedupWindow = Duration.ofHours(24);
+    private int maxPendingEntries = 100_000;
+
+    public Builder host(String host) {
+      if (host == null) throw new NullPointerException("host == null");
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      if (port < 0 || port > 65535)
+        throw new IllegalArgumentException("port out of range: " + port);
+      this.port = port;
+      return this;
+    }
+
+    public Builder dataDir(Path dataDir) {
+      if (dataDir == null) throw new NullPointerException("dataDir == null");
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    public Builder writeKeys(List<String> writeKeys) {
+      if (writeKeys == null) throw new NullPointerException("writeKeys == null");
+      for (String key : writeKeys) {
+        if (key == null || key.isBlank()) {
+          throw new IllegalArgumentException("a write key is empty");
+        }
+      }
+      this.writeKeys = List.copyOf(writeKeys);
+      return this;
+    }
+
+    public Builder adminToken(String adminToken) {
+      if (adminToken != null && adminToken.isBlank()) {
+        throw new IllegalArgumentException("the admin token is empty");
+      }
+      this.adminToken = adminToken;
+      return this;
+    }
+
+    public Builder dedupWindow(Duration dedupWindow) {
+      if (dedupWindow == null) throw new NullPointerException("dedupWindow == null");
+      if (dedupWindow.isNegative())
+        throw new IllegalArgumentException("dedupWindow < 0: " + dedupWindow);
+      this.dedupWindow = dedupWindow;
+      return this;
+    }
+
+    public Builder maxPendingEntries(int maxPendingEntries) {
+      if (maxPendingEntries <= 0) {
+        throw new IllegalArgumentException("maxPendingEntries <= 0: " + maxPendingEntries);
+      }
+      this.maxPendingEntries = maxPendingEntries;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(this);
+    }
+  }
+}
