@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>De-duplication</h2>
  *
- * Table {@code dedup} holds (source, messageId, receivedAt). An entry whose pair is there with a
- * receivedAt inside the window is skipped; one outside the window refreshes the row and is stored.
+ * Table {@code dedup} holds (source, messageId, when the log last stored it, by the log's clock).
+ * An entry whose pair is there inside the window is skipped; one outside the window refreshes the row and is stored.
  * Old rows are pruned a few thousand at a time between commits, oldest first.
  *
  * <h2>Backpressure</h2>
@@ -190,7 +190,7 @@ public final class SqliteEventLog implements EventLog {
         for (LogEntry entry : group.get(g).entries) {
           dedup.setString(1, entry.sourceId());
           dedup.setString(2, entry.messageId());
-          dedup.setLong(3, entry.receivedAtMillis());
+          dedup.setLong(3, now); // the log's clock, the one the cutoff is read from
           dedup.setLong(4, cutoff);
           if (dedup.executeUpdate() == 0) {
             duplicates++;
