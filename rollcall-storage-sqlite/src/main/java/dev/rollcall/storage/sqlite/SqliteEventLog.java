@@ -42,8 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>De-duplication</h2>
  *
  * Table {@code dedup} holds (source, messageId, when the log last stored it, by the log's clock).
- * An entry whose pair is there inside the window is skipped; one outside the window refreshes the row and is stored.
- * Old rows are pruned a few thousand at a time between commits, oldest first.
+ * An entry whose pair is there inside the window is skipped; one outside the window refreshes the
+ * row and is stored. Old rows are pruned a few thousand at a time between commits, oldest first.
  *
  * <h2>Backpressure</h2>
  *

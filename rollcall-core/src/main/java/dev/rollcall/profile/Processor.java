@@ -1,0 +1,188 @@
+package dev.rollcall.profile;
+
+import dev.rollcall.storage.EventLog;
+import dev.rollcall.storage.LogEntry;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the event log from the store's checkpoint and applies each call to the profiles.
+ *
+ * <p>Calls are applied in chunks, one transaction each, and the checkpoint moves in the same
+ * transaction: after a crash the processor starts again from the last committed chunk, and since
+ * applying is idempotent by messageId, no call is lost and none counts twice. One processor runs
+ * per store; {@link #wake()} tells it new calls were committed, so it need not poll fast.
+ */
+public final class Processor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Processor.class);
+
+  /** Calls per transaction: large enough to amortize the commit, small enough to keep lag low. */
+  public static final int DEFAULT_CHUNK = 2_000;
+
+  /** How long the loop sleeps without a wake-up before it looks at the log again (ms). */
+  private static final long IDLE_POLL_MILLIS = 200;
+
+  /** How long it waits after a failing chunk before trying again (ms). */
+  private static final long RETRY_MILLIS = 1_000;
+
+  private final EventLog log;
+  private final ProfileStore store;
+  private final int chunk;
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong suppressed = new AtomicLong();
+  private final AtomicLong alreadyApplied = new AtomicLong();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition committed = lock.newCondition();
+  private volatile long checkpoint = -1;
+  private volatile boolean running;
+  private boolean woken;
+  private Thread thread;
+
+  public Processor(EventLog log, ProfileStore store, int chunk) {
+    if (chunk <= 0) throw new IllegalArgumentException("chunk <= 0: " + chunk);
+    this.log = log;
+    this.store = store;
+    this.chunk = chunk;
+  }
+
+  /** Applies every call in the log now; returns how many entries it read. */
+  public long drain() {
+    long total = 0;
+    int read;
+    do {
+      read = applyNextChunk();
+      total += read;
+    } while (read == chunk);
+    return total;
+  }
+
+  private int applyNextChunk() {
+    if (checkpoint < 0) {
+      checkpoint = store.checkpoint();
+    }
+    List<LogEntry> entries = log.read(checkpoint, chunk);
+    if (entries.isEmpty()) {
+      return 0;
+    }
+    long last = entries.get(entries.size() - 1).offset();
+    long[] counts =
+        store.write(
+            writer -> {
+              long[] c = new long[3];
+              for (LogEntry entry : entries) {
+                c[CallApplier.apply(writer, entry).ordinal()]++;
+              }
+              writer.setCheckpoint(last);
+              return c;
+            });
+    applied.addAndGet(counts[CallApplier.Result.APPLIED.ordinal()]);
+    alreadyApplied.addAndGet(counts[CallApplier.Result.ALREADY_APPLIED.ordinal()]);
+    suppressed.addAndGet(counts[CallApplier.Result.SUPPRESSED.ordinal()]);
+    checkpoint = last;
+    return entries.size();
+  }
+
+  /** Starts applying in a thread of its own until {@link #close()}. */
+  public synchronized void start() {
+    if (thread != null) return;
+    running = true;
+    thread = new Thread(this::loop, "rollcall-processor");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        if (drain() == 0) {
+          awaitWake();
+        }
+      } catch (RuntimeException e) {
+        LOG.error("applying calls to profiles failed; retrying in {} ms", RETRY_MILLIS, e);
+        checkpoint = -1; // read it again: the failed transaction was rolled back
+        sleep(RETRY_MILLIS);
+      }
+    }
+  }
+
+  /** Tells the processor that the log has new calls. */
+  public void wake() {
+    lock.lock();
+    try {
+      woken = true;
+      committed.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void awaitWake() {
+    lock.lock();
+    try {
+      if (!woken) {
+        committed.await(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      woken = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** How long the oldest call not applied yet has waited, in milliseconds; 0 when none waits. */
+  public long lagMillis(Clock clock) {
+    long from = checkpoint >= 0 ? checkpoint : store.checkpoint();
+    List<LogEntry> next = log.read(from, 1);
+    return next.isEmpty() ? 0 : Math.max(0, clock.millis() - next.get(0).receivedAtMillis());
+  }
+
+  /** Offset of the last applied log entry. */
+  public long checkpoint() {
+    return checkpoint >= 0 ? checkpoint : store.checkpoint();
+  }
+
+  public long applied() {
+    return applied.get();
+  }
+
+  public long suppressed() {
+    return suppressed.get();
+  }
+
+  public long alreadyApplied() {
+    return alreadyApplied.get();
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+      thread = null;
+    }
+    if (t != null) {
+      wake();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

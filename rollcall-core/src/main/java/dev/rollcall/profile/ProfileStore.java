@@ -1,0 +1,43 @@
+package dev.rollcall.profile;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Where profiles live: the embedded SQLite store or PostgreSQL. Safe for concurrent use.
+ *
+ * <p>Writes happen through {@link #write}, one transaction per call of it, in which {@link
+ * CallApplier} applies calls; the processor checkpoint moves in the same transaction, so a crash
+ * never applies a call twice or loses one.
+ */
+public interface ProfileStore extends AutoCloseable {
+  /** Runs {@code work} in one transaction, committed when it returns, rolled back if it throws. */
+  <T> T write(Function<ProfileWriter, T> work);
+
+  /** The offset of the last log entry applied, 0 when none. */
+  long checkpoint();
+
+  Optional<Profile> find(ExternalId id);
+
+  /**
+   * A page of a person's calls, newest first (by timestamp), or null when no one has this id.
+   *
+   * @param cursor a previous page's {@link EventPage#next()}, or null for the newest calls
+   */
+  EventPage events(ExternalId id, String cursor, int limit);
+
+  /**
+   * Deletes the person with this id: profile, ids, traits and recorded calls.
+   *
+   * @param suppress also drop every later call for any of the person's ids
+   * @return the person's ids, empty when no one has this id
+   */
+  List<ExternalId> delete(ExternalId id, boolean suppress);
+
+  @Override
+  void close();
+
+  /** Calls of a person, newest first, and where the next page starts (null: no more). */
+  record EventPage(List<byte[]> events, String next) {}
+}

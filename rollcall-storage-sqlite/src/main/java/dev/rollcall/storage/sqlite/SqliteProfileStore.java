@@ -1,0 +1,246 @@
+package dev.rollcall.storage.sqlite;
+
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
+import dev.rollcall.profile.Profile;
+import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.profile.ProfileWriter;
+import dev.rollcall.profile.TraitValue;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Function;
+
+/**
+ * Profiles in one SQLite file (WAL): one write connection, used by one transaction at a time, and a
+ * few read connections for the Profile API, which WAL lets read while a write is under way.
+ */
+public final class SqliteProfileStore implements ProfileStore {
+  /** Read connections; the Profile API's reads are short, and SQLite serves them in parallel. */
+  private static final int READERS = 2;
+
+  private final Statements writer;
+  private final BlockingQueue<Statements> readers;
+
+  private SqliteProfileStore(Statements writer, BlockingQueue<Statements> readers) {
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  /** Opens (creating or migrating) the store in {@code file}. */
+  public static SqliteProfileStore open(Path file) throws SQLException {
+    Connection write = SqliteFiles.connect(file);
+    BlockingQueue<Statements> readers = new ArrayBlockingQueue<>(READERS);
+    try {
+      SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
+      write.setAutoCommit(false);
+      for (int i = 0; i < READERS; i++) {
+        readers.add(new Statements(SqliteFiles.connect(file)));
+      }
+      return new SqliteProfileStore(new Statements(write), readers);
+    } catch (SQLException | RuntimeException e) {
+      write.close();
+      for (Statements reader : readers) SqliteFiles.closeQuietly(reader.connection());
+      throw e;
+    }
+  }
+
+  @Override
+  public <T> T write(Function<ProfileWriter, T> work) {
+    synchronized (writer) {
+      try {
+        T result = work.apply(new SqliteProfileWriter(writer));
+        writer.connection().commit();
+        return result;
+      } catch (SQLException e) {
+        rollback();
+        throw new SqliteProfileWriter.ProfileStoreException(e);
+      } catch (RuntimeException | Error e) {
+        rollback();
+        throw e;
+      }
+    }
+  }
+
+  private void rollback() {
+    try {
+      writer.connection().rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; the next write reports it
+    }
+  }
+
+  @Override
+  public long checkpoint() {
+    return read(
+        sql -> ((Number) sql.one("SELECT log_offset FROM checkpoint WHERE id = 1")).longValue());
+  }
+
+  @Override
+  public Optional<Profile> find(ExternalId id) {
+    return read(
+        sql -> {
+          String profileId =
+              (String)
+                  sql.one(
+                      "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
+                      id.kind().prefix(),
+                      id.value());
+          if (profileId == null) {
+            return Optional.empty();
+          }
+          String userId = (String) sql.one("SELECT user_id FROM profiles WHERE id = ?", profileId);
+          List<Profile.IdSighting> ids = new ArrayList<>();
+          try (ResultSet rows =
+              sql.bind(
+                      "SELECT kind, value, first_seen, first_message_id FROM ids WHERE profile_id = ? ORDER BY first_seen, kind, value",
+                      profileId)
+                  .executeQuery()) {
+            while (rows.next()) {
+              ids.add(
+                  new Profile.IdSighting(
+                      ExternalId.of(IdKind.ofPrefix(rows.getString(1)), rows.getString(2)),
+                      rows.getLong(3),
+                      rows.getString(4)));
+            }
+          }
+          TreeMap<String, TraitValue> traits =
+              new TreeMap<>(SqliteProfileWriter.readTraits(sql, profileId));
+          return Optional.of(new Profile(profileId, userId, ids, traits));
+        });
+  }
+
+  @Override
+  public EventPage events(ExternalId id, String cursor, int limit) {
+    long[] after = parseCursor(cursor);
+    return read(
+        sql -> {
+          String profileId =
+              (String)
+                  sql.one(
+                      "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
+                      id.kind().prefix(),
+                      id.value());
+          if (profileId == null) {
+            return null;
+          }
+          List<byte[]> events = new ArrayList<>();
+          String last = null;
+          boolean more = false;
+          try (ResultSet rows =
+              sql.bind(
+                      "SELECT body, ts, seq FROM calls WHERE profile_id = ? AND (ts < ? OR (ts = ? AND seq < ?))"
+                          + " ORDER BY ts DESC, seq DESC LIMIT ?",
+                      profileId,
+                      after[0],
+                      after[0],
+                      after[1],
+                      limit + 1)
+                  .executeQuery()) {
+            while (rows.next()) {
+              if (events.size() == limit) {
+                more = true; // the extra row only tells that there is a next page
+                break;
+              }
+              events.add(rows.getBytes(1));
+              last = rows.getLong(2) + ":" + rows.getLong(3);
+            }
+          }
+          return new EventPage(events, more ? last : null);
+        });
+  }
+
+  /** {@code ts:seq} of the last call of the previous page; no cursor starts past the newest. */
+  private static long[] parseCursor(String cursor) {
+    if (cursor == null || cursor.isEmpty()) {
+      return new long[] {Long.MAX_VALUE, Long.MAX_VALUE};
+    }
+    int colon = cursor.indexOf(':');
+    try {
+      return new long[] {
+        Long.parseLong(cursor.substring(0, colon)), Long.parseLong(cursor.substring(colon + 1))
+      };
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("the cursor is not one this API gave: " + cursor);
+    }
+  }
+
+  @Override
+  public List<ExternalId> delete(ExternalId id, boolean suppress) {
+    synchronized (writer) {
+      Statements sql = writer;
+      try {
+        String profileId =
+            (String)
+                sql.one(
+                    "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
+                    id.kind().prefix(),
+                    id.value());
+        if (profileId == null) {
+          return List.of();
+        }
+        List<ExternalId> ids = new ArrayList<>();
+        try (ResultSet rows =
+            sql.bind("SELECT kind, value FROM ids WHERE profile_id = ?", profileId)
+                .executeQuery()) {
+          while (rows.next()) {
+            ids.add(ExternalId.of(IdKind.ofPrefix(rows.getString(1)), rows.getString(2)));
+          }
+        }
+        if (suppress) {
+          for (ExternalId each : ids) {
+            sql.update(
+                "INSERT OR IGNORE INTO suppressed (kind, value) VALUES (?, ?)",
+                each.kind().prefix(),
+                each.value());
+          }
+        }
+        sql.update("DELETE FROM calls WHERE profile_id = ?", profileId);
+        sql.update("DELETE FROM traits WHERE profile_id = ?", profileId);
+        sql.update("DELETE FROM ids WHERE profile_id = ?", profileId);
+        sql.update("DELETE FROM profiles WHERE id = ?", profileId);
+        sql.connection().commit();
+        return ids;
+      } catch (SQLException e) {
+        rollback();
+        throw new SqliteProfileWriter.ProfileStoreException(e);
+      }
+    }
+  }
+
+  private <T> T read(SqliteProfileWriter.SqlWork1<T> work) {
+    Statements sql;
+    try {
+      sql = readers.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a read connection", e);
+    }
+    try {
+      return work.run(sql);
+    } catch (SQLException e) {
+      throw new SqliteProfileWriter.ProfileStoreException(e);
+    } finally {
+      readers.add(sql);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (writer) {
+      writer.close();
+      SqliteFiles.closeQuietly(writer.connection());
+    }
+    for (Statements reader : readers) {
+      reader.close();
+      SqliteFiles.closeQuietly(reader.connection());
+    }
+  }
+}
