@@ -2,16 +2,22 @@ package dev.rollcall.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.internal.Json;
+import dev.rollcall.profile.Processor;
 import dev.rollcall.server.collect.Collector;
 import dev.rollcall.server.collect.CollectorMetrics;
 import dev.rollcall.server.config.Secrets;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.WriteKeys;
+import dev.rollcall.server.http.AdminAuth;
 import dev.rollcall.server.http.AnalyticsJsSettings;
 import dev.rollcall.server.http.Cors;
 import dev.rollcall.server.http.JsonResponses;
+import dev.rollcall.server.profile.ProfileApi;
 import dev.rollcall.spec.MessageNormalizer;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
+import dev.rollcall.storage.sqlite.SqliteProfileStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -47,6 +53,10 @@ public final class RollcallServer implements AutoCloseable {
   private final boolean writeKeyGenerated;
   private final FileChannel lockChannel;
   private final SqliteEventLog log;
+  private final SqliteProfileStore profiles;
+  private final Processor processor;
+  private final String adminToken;
+  private final boolean adminTokenGenerated;
   private final Vertx vertx;
   private final HttpServer http;
 
@@ -56,6 +66,9 @@ public final class RollcallServer implements AutoCloseable {
       boolean writeKeyGenerated,
       FileChannel lockChannel,
       SqliteEventLog log,
+      SqliteProfileStore profiles,
+      Processor processor,
+      Secrets.Generated adminToken,
       Vertx vertx,
       HttpServer http) {
     this.config = config;
@@ -63,6 +76,10 @@ public final class RollcallServer implements AutoCloseable {
     this.writeKeyGenerated = writeKeyGenerated;
     this.lockChannel = lockChannel;
     this.log = log;
+    this.profiles = profiles;
+    this.processor = processor;
+    this.adminToken = adminToken.value();
+    this.adminTokenGenerated = adminToken.created();
     this.vertx = vertx;
     this.http = http;
   }
@@ -72,6 +89,8 @@ public final class RollcallServer implements AutoCloseable {
     Files.createDirectories(dataDir);
     FileChannel lockChannel = lock(dataDir);
     SqliteEventLog log = null;
+    SqliteProfileStore profiles = null;
+    Processor processor = null;
     Vertx vertx = null;
     try {
       List<String> keys = config.writeKeys();
@@ -81,21 +100,37 @@ public final class RollcallServer implements AutoCloseable {
         keys = List.of(key.value());
         generated = key.created();
       }
+      Secrets.Generated adminToken =
+          config.adminToken() != null
+              ? new Secrets.Generated(config.adminToken(), false)
+              : Secrets.readOrCreate(dataDir.resolve("admin-token"));
       log =
           SqliteEventLog.open(
               dataDir.resolve("events.db"),
               clock,
               config.dedupWindow(),
               config.maxPendingEntries());
+      profiles = SqliteProfileStore.open(dataDir.resolve("profiles.db"));
+      processor = new Processor(log, profiles, Processor.DEFAULT_CHUNK);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       CollectorMetrics metrics = new CollectorMetrics(registry);
       log.addCommitListener(metrics::committed);
+      Processor running = processor;
+      log.addCommitListener((entries, nanos) -> running.wake());
+      registerProcessorMetrics(registry, processor, clock);
+      processor.start();
 
       vertx = Vertx.vertx();
       WriteKeys writeKeys = new WriteKeys(keys);
       Collector collector =
           new Collector(vertx, writeKeys, new MessageNormalizer(clock), log, metrics);
       Router router = router(vertx, collector, writeKeys, log, registry);
+      Router admin = Router.router(vertx);
+      admin.route().handler(new AdminAuth(adminToken.value()));
+      new ProfileApi(profiles, log).mount(admin);
+      router.route("/v1/profiles/*").subRouter(admin);
+      SqliteEventLog openLog = log;
+      router.get("/health").handler(ctx -> health(ctx, openLog, running, clock));
       HttpServer http =
           vertx
               .createHttpServer(
@@ -109,9 +144,12 @@ public final class RollcallServer implements AutoCloseable {
               .toCompletionStage()
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
-      return new RollcallServer(config, keys, generated, lockChannel, log, vertx, http);
+      return new RollcallServer(
+          config, keys, generated, lockChannel, log, profiles, processor, adminToken, vertx, http);
     } catch (Exception | Error e) {
       if (vertx != null) vertx.close();
+      if (processor != null) processor.close();
+      if (profiles != null) profiles.close();
       if (log != null) log.close();
       lockChannel.close();
       throw e;
@@ -126,12 +164,12 @@ public final class RollcallServer implements AutoCloseable {
       PrometheusMeterRegistry registry) {
     Router router = Router.router(vertx);
     Cors cors = new Cors();
-    router.routeWithRegex("^/+v1/.*").handler(cors);
+    // CORS for the tracking endpoints and analytics.js settings only, not the admin APIs
+    router.routeWithRegex("^/+v1/+([a-z]+/*|projects/.*)$").handler(cors);
     router
         .routeWithRegex(HttpMethod.POST, "^/+v1/+[a-z]+/*$")
         .handler(ctx -> collector.handle(ctx.request()));
     router.get("/v1/projects/:writeKey/settings").handler(ctx -> settings(ctx, writeKeys));
-    router.get("/health").handler(ctx -> health(ctx, log));
     router
         .get("/metrics")
         .handler(
@@ -160,14 +198,52 @@ public final class RollcallServer implements AutoCloseable {
     JsonResponses.send(ctx.response(), 200, AnalyticsJsSettings.of(key, scheme, host));
   }
 
-  private static void health(RoutingContext ctx, SqliteEventLog log) {
-    boolean writable = log.isWritable();
-    ObjectNode body = Json.object();
-    body.put("status", writable ? "up" : "down");
-    ObjectNode logHealth = body.putObject("log");
-    logHealth.put("writable", writable);
-    logHealth.put("pending", log.pendingEntries());
-    JsonResponses.send(ctx.response(), writable ? 200 : 503, body);
+  /**
+   * {@code 200} while the log takes writes, else {@code 503}. The processor's lag (how long the
+   * oldest call not yet in the profiles has waited) is reported, not judged: a backlog is not an
+   * outage.
+   */
+  private static void health(
+      RoutingContext ctx, SqliteEventLog log, Processor processor, Clock clock) {
+    ctx.vertx()
+        .executeBlocking(
+            () -> {
+              boolean writable = log.isWritable();
+              ObjectNode body = Json.object();
+              body.put("status", writable ? "up" : "down");
+              ObjectNode logHealth = body.putObject("log");
+              logHealth.put("writable", writable);
+              logHealth.put("pending", log.pendingEntries());
+              ObjectNode processing = body.putObject("processor");
+              processing.put("lagMillis", processor.lagMillis(clock));
+              processing.put("checkpoint", processor.checkpoint());
+              return body;
+            },
+            false)
+        .onComplete(
+            result -> {
+              if (result.failed()) {
+                JsonResponses.error(
+                    ctx.response(), 503, "health check failed: " + result.cause().getMessage());
+              } else {
+                boolean up = result.result().get("status").textValue().equals("up");
+                JsonResponses.send(ctx.response(), up ? 200 : 503, result.result());
+              }
+            });
+  }
+
+  private static void registerProcessorMetrics(
+      PrometheusMeterRegistry registry, Processor processor, Clock clock) {
+    FunctionCounter.builder("rollcall.processor.applied", processor, Processor::applied)
+        .description("Calls applied to profiles")
+        .register(registry);
+    FunctionCounter.builder("rollcall.processor.suppressed", processor, Processor::suppressed)
+        .description("Calls dropped because their person was deleted with suppression")
+        .register(registry);
+    Gauge.builder("rollcall.processor.lag", processor, p -> p.lagMillis(clock) / 1000.0)
+        .description("Age of the oldest call not yet applied to profiles")
+        .baseUnit("seconds")
+        .register(registry);
   }
 
   /** A failure in Rollcall itself: logged, and answered without any detail of the inside. */
@@ -222,6 +298,23 @@ public final class RollcallServer implements AutoCloseable {
     return log;
   }
 
+  public SqliteProfileStore profiles() {
+    return profiles;
+  }
+
+  public Processor processor() {
+    return processor;
+  }
+
+  /** The admin token: the configured one, or the one generated in the data directory. */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  public boolean adminTokenGenerated() {
+    return adminTokenGenerated;
+  }
+
   /** Stops listening, lets the log commit what it accepted, and releases the data directory. */
   @Override
   public void close() {
@@ -230,7 +323,9 @@ public final class RollcallServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("the HTTP server did not stop cleanly: {}", e.toString());
     }
+    processor.close();
     log.close();
+    profiles.close();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -21,7 +21,9 @@ final class EventLogSchema {
               + " source TEXT NOT NULL,"
               + " message_id TEXT NOT NULL,"
               + " received_at INTEGER NOT NULL);"
-              + "CREATE UNIQUE INDEX dedup_key ON dedup (source, message_id);");
+              + "CREATE UNIQUE INDEX dedup_key ON dedup (source, message_id);",
+          // deletions of a person look their calls up by person key
+          "CREATE INDEX events_person ON events (person_key)");
 
   /** Changes one row when the pair is new or its last sighting is older than the cutoff. */
   static final String DEDUP_UPSERT =
@@ -37,6 +39,8 @@ final class EventLogSchema {
   static final String INSERT_EVENT =
       "INSERT INTO events (source, message_id, person_key, type, received_at, body)"
           + " VALUES (?, ?, ?, ?, ?, ?)";
+
+  static final String DELETE_PERSON = "DELETE FROM events WHERE person_key = ?";
 
   static final String READ =
       "SELECT offset, source, message_id, person_key, type, received_at, body FROM events"

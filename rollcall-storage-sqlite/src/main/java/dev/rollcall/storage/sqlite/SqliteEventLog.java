@@ -276,6 +276,29 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
+  /**
+   * Deletes every entry of the given people (by person key: their userIds and anonymousIds), for a
+   * deletion request. Runs on the read connection, waiting for the writer's lock.
+   *
+   * @return the number of entries deleted
+   */
+  public int deletePeople(java.util.Collection<String> personKeys) {
+    synchronized (readConnection) {
+      try (PreparedStatement delete =
+          readConnection.prepareStatement(EventLogSchema.DELETE_PERSON)) {
+        int deleted = 0;
+        for (String key : personKeys) {
+          delete.setString(1, key);
+          deleted += delete.executeUpdate();
+        }
+        return deleted;
+      } catch (SQLException e) {
+        throw new StoreUnavailableException(
+            "the event log cannot be written: " + e.getMessage(), e, false);
+      }
+    }
+  }
+
   /** Stops taking appends, commits what is queued, and closes the file. */
   @Override
   public void close() {

@@ -232,6 +232,38 @@ public final class SqliteProfileStore implements ProfileStore {
     }
   }
 
+  /** The ids whose calls are dropped; a rebuild carries them over to the new store. */
+  public List<ExternalId> suppressedIds() {
+    return read(
+        sql -> {
+          List<ExternalId> ids = new ArrayList<>();
+          try (ResultSet rows = sql.bind("SELECT kind, value FROM suppressed").executeQuery()) {
+            while (rows.next()) {
+              ids.add(ExternalId.of(IdKind.ofPrefix(rows.getString(1)), rows.getString(2)));
+            }
+          }
+          return ids;
+        });
+  }
+
+  /** Drops every later call for these ids. */
+  public void suppress(List<ExternalId> ids) {
+    synchronized (writer) {
+      try {
+        for (ExternalId id : ids) {
+          writer.update(
+              "INSERT OR IGNORE INTO suppressed (kind, value) VALUES (?, ?)",
+              id.kind().prefix(),
+              id.value());
+        }
+        writer.connection().commit();
+      } catch (SQLException e) {
+        rollback();
+        throw new SqliteProfileWriter.ProfileStoreException(e);
+      }
+    }
+  }
+
   @Override
   public void close() {
     synchronized (writer) {

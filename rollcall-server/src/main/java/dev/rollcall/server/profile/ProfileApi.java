@@ -1,0 +1,164 @@
+package dev.rollcall.server.profile;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.internal.Json;
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
+import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.server.http.JsonResponses;
+import dev.rollcall.server.http.ProfileErrors;
+import dev.rollcall.storage.sqlite.SqliteEventLog;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Profile API, shaped like Segment's: a person is addressed by an external id ({@code
+ * user_id:97980cfea0067}, {@code anonymous_id:...}, {@code email:...}). Database work runs on
+ * Vert.x's worker threads, never on the event loop. Routes are mounted behind the admin token.
+ */
+public final class ProfileApi {
+  private static final Logger LOG = LoggerFactory.getLogger(ProfileApi.class);
+
+  /** Calls per page of {@code /events} when {@code limit} is not given, and at most. */
+  static final int DEFAULT_LIMIT = 20;
+
+  static final int MAX_LIMIT = 100;
+
+  private final ProfileStore store;
+  private final SqliteEventLog log;
+
+  public ProfileApi(ProfileStore store, SqliteEventLog log) {
+    this.store = store;
+    this.log = log;
+  }
+
+  /** Mounts the routes on a router that is itself mounted at {@code /v1/profiles}. */
+  public void mount(Router router) {
+    router.get("/:externalId/traits").handler(this::traits);
+    router.get("/:externalId/external_ids").handler(this::externalIds);
+    router.get("/:externalId/events").handler(this::events);
+    router.delete("/:externalId").handler(this::delete);
+  }
+
+  private void traits(RoutingContext ctx) {
+    ExternalId id = externalId(ctx);
+    if (id == null) return;
+    String includeParam = ctx.request().getParam("include");
+    Set<String> include =
+        includeParam == null ? null : new HashSet<>(Arrays.asList(includeParam.split(",")));
+    boolean verbose = "true".equalsIgnoreCase(ctx.request().getParam("verbose"));
+    blocking(
+        ctx, () -> store.find(id).map(profile -> ProfileJson.traits(profile, include, verbose)));
+  }
+
+  private void externalIds(RoutingContext ctx) {
+    ExternalId id = externalId(ctx);
+    if (id == null) return;
+    blocking(ctx, () -> store.find(id).map(ProfileJson::externalIds));
+  }
+
+  private void events(RoutingContext ctx) {
+    ExternalId id = externalId(ctx);
+    if (id == null) return;
+    int limit;
+    try {
+      String param = ctx.request().getParam("limit");
+      limit = param == null ? DEFAULT_LIMIT : Integer.parseInt(param);
+      if (limit < 1 || limit > MAX_LIMIT) throw new NumberFormatException();
+    } catch (NumberFormatException e) {
+      ProfileErrors.send(
+          ctx.response(),
+          400,
+          "validation_error",
+          "limit must be a whole number from 1 to " + MAX_LIMIT);
+      return;
+    }
+    String cursor = ctx.request().getParam("cursor");
+    blocking(
+        ctx,
+        () -> {
+          ProfileStore.EventPage page = store.events(id, cursor, limit);
+          if (page == null) return Optional.empty();
+          ObjectNode body = Json.object();
+          ArrayNode data = body.putArray("data");
+          for (byte[] event : page.events()) {
+            data.add(Json.read(event));
+          }
+          ProfileJson.cursor(body, page.next());
+          return Optional.of(body);
+        });
+  }
+
+  private void delete(RoutingContext ctx) {
+    ExternalId id = externalId(ctx);
+    if (id == null) return;
+    boolean suppress = "true".equalsIgnoreCase(ctx.request().getParam("suppress"));
+    blocking(
+        ctx,
+        () -> {
+          List<ExternalId> ids = store.delete(id, suppress);
+          if (ids.isEmpty()) return Optional.empty();
+          List<String> personKeys = new ArrayList<>();
+          for (ExternalId each : ids) {
+            if (each.kind() != IdKind.EMAIL) personKeys.add(each.value());
+          }
+          int calls = log.deletePeople(personKeys);
+          ObjectNode body = Json.object();
+          body.put("success", true);
+          ArrayNode deleted = body.putArray("deleted");
+          ids.forEach(each -> deleted.add(each.toString()));
+          body.put("calls_deleted_from_log", calls);
+          body.put("suppressed", suppress);
+          return Optional.of(body);
+        });
+  }
+
+  private static ExternalId externalId(RoutingContext ctx) {
+    try {
+      return ExternalId.parse(ctx.pathParam("externalId"));
+    } catch (IllegalArgumentException e) {
+      ProfileErrors.send(ctx.response(), 400, "validation_error", e.getMessage());
+      return null;
+    }
+  }
+
+  /** Runs {@code work} on a worker thread and answers 200 with its document, or 404. */
+  private static void blocking(RoutingContext ctx, Callable<Optional<ObjectNode>> work) {
+    ctx.vertx()
+        .executeBlocking(work, false)
+        .onComplete(
+            result -> {
+              if (result.failed()) {
+                Throwable cause = result.cause();
+                if (cause instanceof IllegalArgumentException) {
+                  ProfileErrors.send(ctx.response(), 400, "validation_error", cause.getMessage());
+                  return;
+                }
+                LOG.error("profile API failed on {}", ctx.request().path(), cause);
+                ProfileErrors.send(
+                    ctx.response(),
+                    cause instanceof IOException ? 500 : 503,
+                    "internal_error",
+                    "the profile store failed; the server's log has the details");
+                return;
+              }
+              Optional<ObjectNode> body = result.result();
+              if (body.isEmpty()) {
+                ProfileErrors.send(ctx.response(), 404, "not_found", "Profile was not found.");
+              } else {
+                JsonResponses.send(ctx.response(), 200, body.get());
+              }
+            });
+  }
+}
