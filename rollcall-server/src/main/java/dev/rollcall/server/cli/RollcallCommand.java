@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = RollcallCommand.Version.class,
     description = "Rollcall: a self-hosted identify service, speaking Segment's tracking API.",
-    subcommands = {ServeCommand.class, NormalizeCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      NormalizeCommand.class,
+      ProfileCommand.class,
+      RebuildCommand.class
+    })
 public final class RollcallCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
