@@ -1,0 +1,284 @@
+package dev.rollcall.server.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollcall.internal.Json;
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
+import dev.rollcall.server.RollcallServer;
+import dev.rollcall.server.cli.RollcallCommand;
+import dev.rollcall.server.config.ServerConfig;
+import dev.rollcall.storage.sqlite.SqliteProfileStore;
+import dev.rollcall.tests.ProfileSnapshot;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Profile API over real HTTP, fed through the collector and the processor. */
+class ProfileApiTest {
+  private static final String WRITE_KEY = "test-write-key";
+  private static final String ADMIN_TOKEN = "test-admin-token";
+  private static final String COMPLETE_EXAMPLE =
+      "{\"anonymousId\":\"507f191e810c19729de860ea\",\"channel\":\"browser\","
+          + "\"context\":{\"ip\":\"\",\"userAgent\":\"Mozilla/5.0\"},"
+          + "\"integrations\":{\"All\":false,\"Mixpanel\":true,\"Salesforce\":true},"
+          + "\"messageId\":\"022bb90c-bbac-11e4-8dfc-aa07a5b093db\",\"receivedAt\":\"2015-02-23T22:28:55.387Z\","
+          + "\"sentAt\":\"2015-02-23T22:28:55.111Z\",\"timestamp\":\"2015-02-23T22:28:55.111Z\","
+          + "\"traits\":{\"name\":\"Peter Gibbons\",\"email\":\"peter@initech.com\",\"plan\":\"premium\",\"logins\":5,"
+          + "\"address\":{\"street\":\"6th St\",\"city\":\"San Francisco\",\"state\":\"CA\",\"postal_code\":\"94103\",\"country\":\"USA\"}},"
+          + "\"type\":\"identify\",\"userId\":\"97980cfea0067\",\"version\":\"1.1\"}";
+
+  @TempDir Path dir;
+  private RollcallServer server;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    server = startServer();
+  }
+
+  private RollcallServer startServer() throws Exception {
+    return RollcallServer.start(
+        ServerConfig.builder()
+            .port(0)
+            .dataDir(dir)
+            .writeKeys(List.of(WRITE_KEY))
+            .adminToken(ADMIN_TOKEN)
+            .build(),
+        Clock.systemUTC());
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.close();
+  }
+
+  private HttpResponse<String> send(String method, String path, String body, String authorization)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("Content-Type", "application/json");
+    if (authorization != null) request.header("Authorization", authorization);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String basic(String key) {
+    return "Basic "
+        + Base64.getEncoder().encodeToString((key + ":").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private HttpResponse<String> admin(String method, String path) throws Exception {
+    return send(method, path, null, "Bearer " + ADMIN_TOKEN);
+  }
+
+  private void track(String body) throws Exception {
+    HttpResponse<String> response = send("POST", "/v1/batch", body, basic(WRITE_KEY));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  /** Waits until the processor has applied everything acknowledged so far. */
+  private void awaitProcessed() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (server.processor().lagMillis(Clock.systemUTC()) > 0
+        || server.eventLog().pendingEntries() > 0
+        || server.processor().checkpoint() < lastOffset()) {
+      assertThat(System.nanoTime()).as("processed within 20 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private long lastOffset() {
+    long last = 0;
+    long offset = 0;
+    List<?> page;
+    do {
+      var entries = server.eventLog().read(offset, 1_000);
+      page = entries;
+      if (!entries.isEmpty()) {
+        offset = entries.get(entries.size() - 1).offset();
+        last = offset;
+      }
+    } while (!page.isEmpty());
+    return last;
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return Json.read(response.body().getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void completeExample_sentWithBasicAuth_isReadableNormalized() throws Exception {
+    HttpResponse<String> sent = send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    assertThat(sent.body()).isEqualTo("{\"success\":true}");
+    awaitProcessed();
+
+    HttpResponse<String> traits = admin("GET", "/v1/profiles/user_id:97980cfea0067/traits");
+
+    assertThat(traits.statusCode()).isEqualTo(200);
+    assertThat(json(traits).get("traits").toString())
+        .isEqualTo(
+            "{\"address\":{\"street\":\"6th St\",\"city\":\"San Francisco\",\"state\":\"CA\",\"postalCode\":\"94103\",\"country\":\"USA\"},"
+                + "\"email\":\"peter@initech.com\",\"firstName\":\"Peter\",\"lastName\":\"Gibbons\",\"logins\":5,"
+                + "\"name\":\"Peter Gibbons\",\"plan\":\"premium\"}");
+  }
+
+  @Test
+  void traits_includeAndVerbose() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    JsonNode traits =
+        json(admin(
+                "GET",
+                "/v1/profiles/email:peter@initech.com/traits?include=plan,name&verbose=true"))
+            .get("traits");
+
+    assertThat(traits.size()).isEqualTo(2);
+    assertThat(traits.get("plan").get("value").textValue()).isEqualTo("premium");
+    assertThat(traits.get("plan").get("messageId").textValue())
+        .isEqualTo("022bb90c-bbac-11e4-8dfc-aa07a5b093db");
+    assertThat(traits.get("plan").get("timestamp").textValue()).endsWith("Z");
+  }
+
+  @Test
+  void externalIdsAndEvents_ofTheJoinedPerson() throws Exception {
+    track(
+        "{\"batch\":[{\"type\":\"page\",\"anonymousId\":\"anon-1\",\"messageId\":\"p1\",\"timestamp\":\"2015-01-01T00:00:00Z\"},"
+            + "{\"type\":\"identify\",\"userId\":\"u1\",\"anonymousId\":\"anon-1\",\"messageId\":\"i1\",\"timestamp\":\"2015-01-02T00:00:00Z\"}]}");
+    awaitProcessed();
+
+    JsonNode ids = json(admin("GET", "/v1/profiles/anonymous_id:anon-1/external_ids")).get("data");
+    JsonNode events = json(admin("GET", "/v1/profiles/user_id:u1/events?limit=1"));
+    JsonNode older =
+        json(
+            admin(
+                "GET",
+                "/v1/profiles/user_id:u1/events?limit=1&cursor="
+                    + events.get("cursor").get("next").textValue()));
+
+    List<String> idList = new ArrayList<>();
+    ids.forEach(id -> idList.add(id.get("type").textValue() + ":" + id.get("id").textValue()));
+    assertThat(idList).containsExactlyInAnyOrder("user_id:u1", "anonymous_id:anon-1");
+    assertThat(events.get("data").get(0).get("messageId").textValue()).isEqualTo("i1");
+    assertThat(events.get("cursor").get("has_more").booleanValue()).isTrue();
+    assertThat(older.get("data").get(0).get("messageId").textValue()).isEqualTo("p1");
+    assertThat(older.get("cursor").get("has_more").booleanValue()).isFalse();
+  }
+
+  @Test
+  void writeKey_cannotReadProfiles() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    assertThat(
+            send("GET", "/v1/profiles/user_id:97980cfea0067/traits", null, basic(WRITE_KEY))
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(
+            send("GET", "/v1/profiles/user_id:97980cfea0067/traits", null, "Bearer " + WRITE_KEY)
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(send("GET", "/v1/profiles/user_id:97980cfea0067/traits", null, null).statusCode())
+        .isEqualTo(401);
+    assertThat(
+            send("DELETE", "/v1/profiles/user_id:97980cfea0067", null, basic(WRITE_KEY))
+                .statusCode())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void unknownPerson_is404_andBadId_is400() throws Exception {
+    HttpResponse<String> unknown = admin("GET", "/v1/profiles/user_id:nobody/traits");
+    HttpResponse<String> bad = admin("GET", "/v1/profiles/phone:123/traits");
+
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(json(unknown).get("error").get("code").textValue()).isEqualTo("not_found");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json(bad).get("error").get("message").textValue()).contains("phone");
+    assertThat(admin("DELETE", "/v1/profiles/user_id:nobody").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void delete_withSuppression_removesThePersonAndDropsLaterCalls() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> deleted =
+        admin("DELETE", "/v1/profiles/user_id:97980cfea0067?suppress=true");
+    send(
+        "POST",
+        "/v1/identify",
+        "{\"userId\":\"97980cfea0067\",\"traits\":{\"plan\":\"free\"}}",
+        basic(WRITE_KEY));
+    awaitProcessed();
+
+    assertThat(deleted.statusCode()).isEqualTo(200);
+    assertThat(json(deleted).get("calls_deleted_from_log").intValue()).isEqualTo(1);
+    assertThat(admin("GET", "/v1/profiles/user_id:97980cfea0067/traits").statusCode())
+        .isEqualTo(404);
+    assertThat(admin("GET", "/v1/profiles/email:peter@initech.com/traits").statusCode())
+        .isEqualTo(404);
+    assertThat(server.processor().suppressed()).isEqualTo(1);
+  }
+
+  @Test
+  void rebuild_replaysTheLogIntoTheSameProfiles() throws Exception {
+    StringBuilder batch = new StringBuilder("{\"batch\":[");
+    for (int i = 0; i < 300; i++) {
+      if (i > 0) batch.append(',');
+      int person = i % 40;
+      String ids =
+          i % 3 == 0
+              ? "\"anonymousId\":\"a" + person + "\""
+              : "\"userId\":\"u" + person + "\",\"anonymousId\":\"a" + person + "\"";
+      batch
+          .append("{\"type\":\"identify\",")
+          .append(ids)
+          .append(",\"traits\":{\"n\":")
+          .append(i)
+          .append(",\"email\":\"p")
+          .append(person % 7)
+          .append("@example.com\"},\"timestamp\":\"2015-01-01T00:00:")
+          .append(String.format("%02d", i % 60))
+          .append("Z\"}");
+    }
+    track(batch.append("]}").toString());
+    awaitProcessed();
+    List<ExternalId> ids = new ArrayList<>();
+    for (int p = 0; p < 40; p++) {
+      ids.add(ExternalId.of(IdKind.USER_ID, "u" + p));
+      ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, "a" + p));
+    }
+    Set<String> live = ProfileSnapshot.of(server.profiles(), ids);
+    server.close();
+    server = null;
+
+    int exit = RollcallCommand.newCommandLine().execute("rebuild", "--data", dir.toString());
+
+    assertThat(exit).isZero();
+    try (SqliteProfileStore rebuilt = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
+      assertThat(ProfileSnapshot.of(rebuilt, ids)).hasSize(live.size()).isEqualTo(live);
+    }
+    assertThat(live).hasSize(40);
+  }
+}
