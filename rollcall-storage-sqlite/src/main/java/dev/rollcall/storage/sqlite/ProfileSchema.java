@@ -17,9 +17,10 @@ final class ProfileSchema {
               + " ts INTEGER, received_at INTEGER, message_id TEXT,"
               + " PRIMARY KEY (kind, value)) WITHOUT ROWID;"
               + "CREATE INDEX ids_profile ON ids (profile_id);"
-              + "CREATE TABLE traits (profile_id TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
-              + " ts INTEGER NOT NULL, received_at INTEGER NOT NULL, message_id TEXT NOT NULL,"
-              + " PRIMARY KEY (profile_id, name)) WITHOUT ROWID;"
+              // a profile's traits as one JSON document, {name: {"v": value, "t": timestamp,
+              // "r": receivedAt, "m": messageId}}: one read and one write per call, however many
+              // traits it sets
+              + "CREATE TABLE traits (profile_id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;"
               + "CREATE TABLE calls (seq INTEGER PRIMARY KEY AUTOINCREMENT, profile_id TEXT NOT NULL,"
               + " source TEXT NOT NULL, message_id TEXT NOT NULL, type TEXT NOT NULL,"
               + " anonymous_only TEXT, ts INTEGER NOT NULL, body BLOB NOT NULL);"

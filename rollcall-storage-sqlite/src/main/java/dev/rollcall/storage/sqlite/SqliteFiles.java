@@ -15,7 +15,31 @@ final class SqliteFiles {
 
   private SqliteFiles() {}
 
+  /** How a store's commits reach the disk. */
+  enum Durability {
+    /** Each commit is fsync'ed: it survives a power cut. For what was acknowledged to clients. */
+    FSYNC_EACH_COMMIT,
+    /**
+     * Commits survive a crash of the process; a power cut may lose the last ones, never the file's
+     * consistency. For what can be computed again from the log.
+     */
+    SURVIVE_PROCESS_CRASH
+  }
+
+  /**
+   * WAL pages (4 KiB each) after which a commit copies the WAL back into the database file: 64 MiB.
+   * SQLite's default, 1,000 pages, makes a busy store checkpoint on almost every commit.
+   */
+  private static final int WAL_CHECKPOINT_PAGES = 16_384;
+
+  /** Page cache per connection, in KiB (SQLite reads a negative cache_size as KiB): 64 MiB. */
+  private static final int CACHE_KIB = 64 * 1024;
+
   static Connection connect(Path file) throws SQLException {
+    return connect(file, Durability.FSYNC_EACH_COMMIT);
+  }
+
+  static Connection connect(Path file, Durability durability) throws SQLException {
     try {
       Path parent = file.toAbsolutePath().getParent();
       if (parent != null) {
@@ -26,10 +50,21 @@ final class SqliteFiles {
     }
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setSynchronous(
+        durability == Durability.FSYNC_EACH_COMMIT
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
+    config.setCacheSize(-CACHE_KIB);
     config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
     config.setTempStore(SQLiteConfig.TempStore.MEMORY);
-    return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    // No generated keys: the driver would otherwise run a regex over every INSERT's SQL to look for
+    // them.
+    config.setGetGeneratedKeys(false);
+    Connection connection = config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA wal_autocheckpoint = " + WAL_CHECKPOINT_PAGES);
+    }
+    return connection;
   }
 
   /**

@@ -29,20 +29,27 @@ public final class SqliteProfileStore implements ProfileStore {
   private final Statements writer;
   private final BlockingQueue<Statements> readers;
 
-  private SqliteProfileStore(Statements writer, BlockingQueue<Statements> readers) {
+  /** Whether any id is suppressed; read and written under the writer's lock. */
+  private boolean anySuppressed;
+
+  private SqliteProfileStore(Statements writer, BlockingQueue<Statements> readers)
+      throws SQLException {
     this.writer = writer;
     this.readers = readers;
+    this.anySuppressed = writer.one("SELECT 1 FROM suppressed LIMIT 1") != null;
   }
 
   /** Opens (creating or migrating) the store in {@code file}. */
   public static SqliteProfileStore open(Path file) throws SQLException {
-    Connection write = SqliteFiles.connect(file);
+    Connection write = SqliteFiles.connect(file, SqliteFiles.Durability.SURVIVE_PROCESS_CRASH);
     BlockingQueue<Statements> readers = new ArrayBlockingQueue<>(READERS);
     try {
       SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
       write.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
-        readers.add(new Statements(SqliteFiles.connect(file)));
+        readers.add(
+            new Statements(
+                SqliteFiles.connect(file, SqliteFiles.Durability.SURVIVE_PROCESS_CRASH)));
       }
       return new SqliteProfileStore(new Statements(write), readers);
     } catch (SQLException | RuntimeException e) {
@@ -56,7 +63,7 @@ public final class SqliteProfileStore implements ProfileStore {
   public <T> T write(Function<ProfileWriter, T> work) {
     synchronized (writer) {
       try {
-        T result = work.apply(new SqliteProfileWriter(writer));
+        T result = work.apply(new SqliteProfileWriter(writer, anySuppressed));
         writer.connection().commit();
         return result;
       } catch (SQLException e) {
@@ -195,6 +202,7 @@ public final class SqliteProfileStore implements ProfileStore {
           }
         }
         if (suppress) {
+          anySuppressed = true;
           for (ExternalId each : ids) {
             sql.update(
                 "INSERT OR IGNORE INTO suppressed (kind, value) VALUES (?, ?)",

@@ -21,9 +21,20 @@ import java.util.concurrent.ThreadLocalRandom;
 /** {@link ProfileWriter} on the profile store's write connection, inside its open transaction. */
 final class SqliteProfileWriter implements ProfileWriter {
   private final Statements sql;
+  private final boolean anySuppressed;
 
-  SqliteProfileWriter(Statements sql) {
+  /** The traits last read or written, by profile: a call reads them and then writes them. */
+  private String cachedProfile;
+
+  private Map<String, TraitValue> cachedTraits;
+
+  /**
+   * @param anySuppressed whether the store has suppressed ids at all; when not, the look-up of
+   *     every call's ids in the (empty) table is skipped
+   */
+  SqliteProfileWriter(Statements sql, boolean anySuppressed) {
     this.sql = sql;
+    this.anySuppressed = anySuppressed;
   }
 
   @Override
@@ -36,6 +47,9 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public boolean suppressed(ExternalId id) {
+    if (!anySuppressed) {
+      return false;
+    }
     return query(
         () ->
             sql.one(
@@ -140,54 +154,43 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public Map<String, TraitValue> traits(String profileId) {
-    return query(() -> readTraits(sql, profileId));
+    if (!profileId.equals(cachedProfile)) {
+      cachedTraits = query(() -> readTraits(sql, profileId));
+      cachedProfile = profileId;
+    }
+    return new HashMap<>(cachedTraits);
   }
 
   static Map<String, TraitValue> readTraits(Statements sql, String profileId) throws SQLException {
-    Map<String, TraitValue> traits = new HashMap<>();
-    try (ResultSet rows =
-        sql.bind(
-                "SELECT name, value, ts, received_at, message_id FROM traits WHERE profile_id = ?",
-                profileId)
-            .executeQuery()) {
-      while (rows.next()) {
-        traits.put(
-            rows.getString(1),
-            new TraitValue(
-                parse(rows.getString(2)),
-                new Stamp(rows.getLong(3), rows.getLong(4), rows.getString(5))));
-      }
-    }
-    return traits;
+    return TraitDocument.read(
+        (String) sql.one("SELECT doc FROM traits WHERE profile_id = ?", profileId));
   }
 
   @Override
   public void putTraits(String profileId, Map<String, TraitValue> traits) {
-    run(
-        () -> {
-          for (Map.Entry<String, TraitValue> trait : traits.entrySet()) {
-            Stamp stamp = trait.getValue().stamp();
-            sql.update(
-                "INSERT OR REPLACE INTO traits (profile_id, name, value, ts, received_at, message_id) VALUES (?, ?, ?, ?, ?, ?)",
-                profileId,
-                trait.getKey(),
-                Json.writeString(trait.getValue().value()),
-                stamp.timestamp(),
-                stamp.receivedAt(),
-                stamp.messageId());
-          }
-          return 0;
-        });
+    if (traits.isEmpty()) {
+      return;
+    }
+    Map<String, TraitValue> all = traits(profileId);
+    all.putAll(traits);
+    replaceTraits(profileId, all);
   }
 
   @Override
   public void replaceTraits(String profileId, Map<String, TraitValue> traits) {
-    run(() -> sql.update("DELETE FROM traits WHERE profile_id = ?", profileId));
-    putTraits(profileId, traits);
+    run(
+        () ->
+            sql.update(
+                "INSERT OR REPLACE INTO traits (profile_id, doc) VALUES (?, ?)",
+                profileId,
+                TraitDocument.write(traits)));
+    cachedProfile = profileId;
+    cachedTraits = new HashMap<>(traits);
   }
 
   @Override
   public void absorb(String from, String into) {
+    cachedProfile = null;
     run(
         () -> {
           sql.update("UPDATE ids SET profile_id = ? WHERE profile_id = ?", into, from);
@@ -199,6 +202,7 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public void moveAnonymous(String anonymousId, String from, String into, Stamp joinStamp) {
+    cachedProfile = null;
     run(
         () -> {
           sql.update(

@@ -1,0 +1,158 @@
+package dev.rollcall.bench.profile;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.internal.Json;
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
+import dev.rollcall.profile.Processor;
+import dev.rollcall.spec.MessageNormalizer;
+import dev.rollcall.spec.Outcome;
+import dev.rollcall.storage.LogEntry;
+import dev.rollcall.storage.sqlite.SqliteEventLog;
+import dev.rollcall.storage.sqlite.SqliteProfileStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * From the collector's acknowledgement to a readable profile, on the embedded store: identify calls
+ * are appended to the SQLite event log as the collector appends them (batches of 100,
+ * group-committed), while the processor applies them to the SQLite profile store and a reader looks
+ * profiles up as the Profile API does. Prints calls per second through the processor, its lag, and
+ * the read latency while ingesting.
+ *
+ * <p>Run: {@code java -cp rollcall-bench/target/benchmarks.jar
+ * dev.rollcall.bench.profile.ProcessorBench [calls, default 300000]}. A third of the calls are an
+ * anonymous visitor's, a third join that visitor to a user, a third are the user's alone.
+ */
+public final class ProcessorBench {
+  /** People in the run; each gets calls in the three shapes above. */
+  private static final int PEOPLE = 50_000;
+
+  public static void main(String[] args) throws Exception {
+    int calls = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
+    Path dir = Files.createTempDirectory("rollcall-processor-bench");
+    List<List<LogEntry>> batches = prepare(calls);
+    try (SqliteEventLog log =
+            SqliteEventLog.open(
+                dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
+        SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"));
+        Processor processor = new Processor(log, store, Processor.DEFAULT_CHUNK)) {
+      log.addCommitListener((entries, nanos) -> processor.wake());
+      AtomicBoolean ingesting = new AtomicBoolean(true);
+      long[] readNanos = new long[2_000_000];
+      int[] reads = {0};
+      Thread reader =
+          new Thread(() -> reads[0] = readWhile(store, ingesting, readNanos), "bench-reader");
+      boolean drainOnly = Boolean.getBoolean("drainOnly");
+      if (drainOnly) { // measure the processor alone: fill the log first
+        for (List<LogEntry> batch : batches) log.append(batch).get(30, TimeUnit.SECONDS);
+      }
+      long start = System.nanoTime();
+      processor.start();
+      reader.start();
+      long maxLagMillis = 0;
+      // Up to 16 requests in flight, as concurrent collector requests would be: they share commits.
+      java.util.ArrayDeque<java.util.concurrent.CompletableFuture<?>> inFlight =
+          new java.util.ArrayDeque<>();
+      for (List<LogEntry> batch : drainOnly ? List.<List<LogEntry>>of() : batches) {
+        if (inFlight.size() == 16) inFlight.poll().get(30, TimeUnit.SECONDS);
+        inFlight.add(log.append(batch));
+      }
+      for (var f : inFlight) f.get(30, TimeUnit.SECONDS);
+      long appendedNanos = System.nanoTime() - start;
+      long lastOffset = calls;
+      while (processor.checkpoint() < lastOffset) {
+        maxLagMillis = Math.max(maxLagMillis, processor.lagMillis(Clock.systemUTC()));
+        Thread.sleep(50);
+      }
+      long totalNanos = System.nanoTime() - start;
+      ingesting.set(false);
+      reader.join();
+      long[] sample = Arrays.copyOf(readNanos, Math.min(reads[0], readNanos.length));
+      Arrays.sort(sample);
+      System.out.printf(
+          "calls=%d  appended in %.2f s (%.0f/s)  profiles readable after %.2f s: %.0f calls/s end to end; max lag seen %d ms%n",
+          calls,
+          appendedNanos / 1e9,
+          calls / (appendedNanos / 1e9),
+          totalNanos / 1e9,
+          calls / (totalNanos / 1e9),
+          maxLagMillis);
+      System.out.printf(
+          "profile reads while ingesting: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          sample.length,
+          percentile(sample, 0.50) / 1e6,
+          percentile(sample, 0.99) / 1e6,
+          sample.length == 0 ? 0 : sample[sample.length - 1] / 1e6);
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static int readWhile(SqliteProfileStore store, AtomicBoolean ingesting, long[] nanos) {
+    int n = 0;
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    while (ingesting.get() && n < nanos.length) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // about 1,000 reads per second
+      ExternalId id = ExternalId.of(IdKind.USER_ID, "user-" + random.nextInt(PEOPLE));
+      long t0 = System.nanoTime();
+      store.find(id);
+      nanos[n++] = System.nanoTime() - t0;
+    }
+    return n;
+  }
+
+  private static long percentile(long[] sorted, double p) {
+    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
+  }
+
+  /** The calls, normalized as the collector would, in batches of 100. */
+  private static List<List<LogEntry>> prepare(int calls) {
+    MessageNormalizer normalizer = new MessageNormalizer(Clock.systemUTC());
+    List<List<LogEntry>> batches = new ArrayList<>();
+    List<LogEntry> batch = new ArrayList<>(100);
+    for (int i = 0; i < calls; i++) {
+      int person = i % PEOPLE;
+      int shape = (i / PEOPLE) % 3;
+      String ids =
+          shape == 0
+              ? "\"anonymousId\":\"anon-" + person + "\""
+              : shape == 1
+                  ? "\"userId\":\"user-" + person + "\",\"anonymousId\":\"anon-" + person + "\""
+                  : "\"userId\":\"user-" + person + "\"";
+      String json =
+          "{\"type\":\"identify\","
+              + ids
+              + ",\"traits\":{\"name\":\"Peter Gibbons\",\"email\":\"p"
+              + person
+              + "@initech.com\",\"plan\":\"premium\",\"logins\":"
+              + i
+              + ",\"address\":{\"street\":\"6th St\",\"city\":\"San Francisco\",\"state\":\"CA\",\"postalCode\":\"94103\",\"country\":\"USA\"}}}";
+      try {
+        Outcome outcome =
+            normalizer.normalize(
+                (ObjectNode) Json.read(json.getBytes(StandardCharsets.UTF_8)), null, "127.0.0.1");
+        batch.add(LogEntry.of("src_bench", outcome.message()));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+      if (batch.size() == 100) {
+        batches.add(batch);
+        batch = new ArrayList<>(100);
+      }
+    }
+    if (!batch.isEmpty()) batches.add(batch);
+    return batches;
+  }
+}
