@@ -20,6 +20,12 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** {@link ProfileWriter} on the profile store's write connection, inside its open transaction. */
 final class SqliteProfileWriter implements ProfileWriter {
+  /**
+   * The new sighting's stamp is later than the stored one (SQLite compares row values in order).
+   */
+  private static final String LATER =
+      "(excluded.ts, excluded.received_at, excluded.message_id) > (ids.ts, ids.received_at, ids.message_id)";
+
   private final Statements sql;
   private final boolean anySuppressed;
 
@@ -110,23 +116,32 @@ final class SqliteProfileWriter implements ProfileWriter {
     Long ts = stamp == null ? null : stamp.timestamp();
     Long receivedAt = stamp == null ? null : stamp.receivedAt();
     String stampId = stamp == null ? null : stamp.messageId();
-    // An email moves to another profile only for a later call; other ids follow the caller.
-    String repoint =
+    // An email belongs to the profile of the latest call that carried it: its owner and stamp
+    // move only for a later stamp. The other ids follow the caller, which decided already.
+    String update =
         id.kind() == IdKind.EMAIL
-            ? " WHERE excluded.ts > ids.ts OR (excluded.ts = ids.ts AND (excluded.received_at > ids.received_at"
-                + " OR (excluded.received_at = ids.received_at AND excluded.message_id > ids.message_id)))"
-                + " OR ids.profile_id = excluded.profile_id"
-            : "";
+            ? " profile_id = CASE WHEN "
+                + LATER
+                + " THEN excluded.profile_id ELSE ids.profile_id END,"
+                + " ts = CASE WHEN "
+                + LATER
+                + " THEN excluded.ts ELSE ids.ts END,"
+                + " received_at = CASE WHEN "
+                + LATER
+                + " THEN excluded.received_at ELSE ids.received_at END,"
+                + " message_id = CASE WHEN "
+                + LATER
+                + " THEN excluded.message_id ELSE ids.message_id END,"
+            : " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
+                + " message_id = excluded.message_id,";
     run(
         () ->
             sql.update(
                 "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET"
-                    + " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
-                    + " message_id = excluded.message_id,"
+                    + update
                     + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
-                    + " first_seen = min(ids.first_seen, excluded.first_seen)"
-                    + repoint,
+                    + " first_seen = min(ids.first_seen, excluded.first_seen)",
                 id.kind().prefix(),
                 id.value(),
                 profileId,
