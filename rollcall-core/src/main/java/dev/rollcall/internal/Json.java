@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,6 +27,10 @@ public final class Json {
 
   public static final ObjectMapper MAPPER = newMapper();
 
+  /** Reads whole documents: anything after the first value is an error, not silently dropped. */
+  private static final ObjectReader DOCUMENT_READER =
+      MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private Json() {}
 
   private static ObjectMapper newMapper() {
@@ -42,13 +47,23 @@ public final class Json {
     return mapper;
   }
 
-  /** Reads one JSON document; throws {@link JsonProcessingException} on anything that is not. */
+  /**
+   * Reads one JSON document; throws {@link JsonProcessingException} on anything that is not: a
+   * second document after the first, or bytes that are not strict UTF-8 (Jackson's own decoder lets
+   * overlong forms and code points above U+10FFFF through).
+   */
   public static JsonNode read(byte[] bytes) throws IOException {
-    JsonNode node = MAPPER.readTree(bytes);
+    Utf8.check(bytes);
+    JsonNode node = DOCUMENT_READER.readTree(bytes);
     if (node == null || node.isMissingNode()) {
       throw new EmptyBodyException();
     }
     return node;
+  }
+
+  /** Throws when {@code bytes} are not strict UTF-8; for bodies read with a streaming parser. */
+  public static void checkUtf8(byte[] bytes) throws IOException {
+    Utf8.check(bytes);
   }
 
   public static byte[] write(JsonNode node) {

@@ -50,13 +50,23 @@ public final class CallApplier {
   public enum Result {
     APPLIED,
     ALREADY_APPLIED,
-    SUPPRESSED
+    SUPPRESSED,
+    /**
+     * The stored call is not a readable message. It is skipped (and counted) rather than retried:
+     * retrying can never succeed and would stop every later call from reaching the profiles.
+     */
+    UNREADABLE
   }
 
   private CallApplier() {}
 
   public static Result apply(ProfileWriter writer, LogEntry entry) {
-    Message message = parse(entry);
+    Message message;
+    try {
+      message = parse(entry);
+    } catch (UncheckedIOException | ClassCastException e) {
+      return Result.UNREADABLE;
+    }
     if (writer.applied(entry.sourceId(), entry.messageId())) {
       return Result.ALREADY_APPLIED;
     }

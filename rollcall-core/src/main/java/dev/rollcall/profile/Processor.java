@@ -37,6 +37,7 @@ public final class Processor implements AutoCloseable {
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
   private final AtomicLong alreadyApplied = new AtomicLong();
+  private final AtomicLong unreadable = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition committed = lock.newCondition();
   private volatile long checkpoint = -1;
@@ -74,7 +75,7 @@ public final class Processor implements AutoCloseable {
     long[] counts =
         store.write(
             writer -> {
-              long[] c = new long[3];
+              long[] c = new long[CallApplier.Result.values().length];
               for (LogEntry entry : entries) {
                 c[CallApplier.apply(writer, entry).ordinal()]++;
               }
@@ -84,6 +85,14 @@ public final class Processor implements AutoCloseable {
     applied.addAndGet(counts[CallApplier.Result.APPLIED.ordinal()]);
     alreadyApplied.addAndGet(counts[CallApplier.Result.ALREADY_APPLIED.ordinal()]);
     suppressed.addAndGet(counts[CallApplier.Result.SUPPRESSED.ordinal()]);
+    long unreadableNow = counts[CallApplier.Result.UNREADABLE.ordinal()];
+    if (unreadableNow > 0) {
+      unreadable.addAndGet(unreadableNow);
+      LOG.error(
+          "{} stored calls up to log offset {} are not readable messages; skipped",
+          unreadableNow,
+          last);
+    }
     checkpoint = last;
     return entries.size();
   }
@@ -166,6 +175,11 @@ public final class Processor implements AutoCloseable {
 
   public long alreadyApplied() {
     return alreadyApplied.get();
+  }
+
+  /** Stored calls skipped because they are not readable messages (should stay 0). */
+  public long unreadable() {
+    return unreadable.get();
   }
 
   @Override

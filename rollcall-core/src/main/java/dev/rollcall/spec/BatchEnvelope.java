@@ -35,8 +35,8 @@ public final class BatchEnvelope {
       throw new InvalidMessageException(
           "batch", "batch must be an array of messages, not " + kindOf(batch));
     }
-    JsonNode context = envelope.get("context");
-    JsonNode integrations = envelope.get("integrations");
+    JsonNode context = objectOrAbsent(envelope, "context");
+    JsonNode integrations = objectOrAbsent(envelope, "integrations");
     JsonNode sentAt = envelope.get("sentAt");
     List<JsonNode> messages = new ArrayList<>(batch.size());
     for (JsonNode item : batch) {
@@ -51,6 +51,17 @@ public final class BatchEnvelope {
       messages.add(item);
     }
     return messages;
+  }
+
+  private static JsonNode objectOrAbsent(ObjectNode envelope, String field)
+      throws InvalidMessageException {
+    JsonNode value = envelope.get(field);
+    if (value != null && !value.isNull() && !value.isObject()) {
+      throw new InvalidMessageException(
+          field,
+          "the batch's " + field + " must be an object, not " + MessageValidator.kind(value));
+    }
+    return value;
   }
 
   private static void mergeUnder(ObjectNode message, String field, JsonNode outer) {

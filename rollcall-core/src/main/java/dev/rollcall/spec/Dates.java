@@ -29,6 +29,11 @@ public final class Dates {
 
   private static final long MILLIS_PER_DAY = 86_400_000L;
 
+  /** The dates Rollcall reads and writes: years 0000 to 9999, as ISO-8601 writes them plainly. */
+  private static final long MIN_MILLIS = -62_167_219_200_000L; // 0000-01-01T00:00:00Z
+
+  private static final long MAX_MILLIS = 253_402_300_799_999L; // 9999-12-31T23:59:59.999Z
+
   private Dates() {}
 
   /** The instant a JSON value stands for, or null when it is not a date. */
@@ -60,7 +65,7 @@ public final class Dates {
     }
     try {
       return parseIso(s);
-    } catch (DateTimeException | IndexOutOfBoundsException e) {
+    } catch (DateTimeException | IndexOutOfBoundsException | ArithmeticException e) {
       return null;
     }
   }
@@ -83,6 +88,15 @@ public final class Dates {
   }
 
   private static Instant fromUnix(BigDecimal value) {
+    // Look at the magnitude before any arithmetic: 1e100000000 is 12 bytes of JSON, and
+    // setScale on it would build a number of a hundred million digits.
+    int integerDigits = value.precision() - value.scale();
+    if (integerDigits > 16) {
+      return null; // beyond the year 9999 in milliseconds, let alone in seconds
+    }
+    if (integerDigits < -3) {
+      value = BigDecimal.ZERO; // less than a millisecond from the epoch
+    }
     BigDecimal millis =
         value.abs().compareTo(BigDecimal.valueOf(SECONDS_BELOW)) < 0
             ? value.movePointRight(3)
@@ -121,7 +135,7 @@ public final class Dates {
         pos += 3;
         if (pos < s.length() && (s.charAt(pos) == '.' || s.charAt(pos) == ',')) {
           int start = ++pos;
-          while (pos < s.length() && Character.isDigit(s.charAt(pos))) {
+          while (pos < s.length() && s.charAt(pos) >= '0' && s.charAt(pos) <= '9') {
             if (pos - start < 3) {
               millis = millis * 10 + (s.charAt(pos) - '0');
             }
@@ -138,7 +152,14 @@ public final class Dates {
       millisOfDay = ((hour * 60L + minute) * 60 + second) * 1000 + millis;
       millisOfDay -= zoneOffsetMillis(s, pos);
     }
-    return Instant.ofEpochMilli(epochDay * MILLIS_PER_DAY + millisOfDay);
+    return inRange(epochDay * MILLIS_PER_DAY + millisOfDay);
+  }
+
+  /** The instant, or null outside the years 0000 to 9999 (a zone can push a date out). */
+  private static Instant inRange(long epochMilli) {
+    return epochMilli < MIN_MILLIS || epochMilli > MAX_MILLIS
+        ? null
+        : Instant.ofEpochMilli(epochMilli);
   }
 
   private static long zoneOffsetMillis(String s, int pos) {

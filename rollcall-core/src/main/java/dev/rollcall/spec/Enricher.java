@@ -32,13 +32,13 @@ final class Enricher {
   /** Enriches {@code json} in place; {@code ip} is the client's address, or null when unknown. */
   void enrich(ObjectNode json, String ip) {
     Instant receivedAt = Instant.ofEpochMilli(clock.millis());
+    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
+    if (clientTimestamp == null && !timestampWasSetByServer(json)) {
+      clientTimestamp = Dates.parse(json.get("timestamp"));
+    }
     json.put("receivedAt", Dates.format(receivedAt));
     if (!json.has("messageId")) {
       json.put("messageId", randomUuid());
-    }
-    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
-    if (clientTimestamp == null) {
-      clientTimestamp = Dates.parse(json.get("timestamp"));
     }
     Instant sentAt = Dates.parse(json.get("sentAt"));
     if (sentAt != null) {
@@ -65,6 +65,20 @@ final class Enricher {
         context.put("ip", ip);
       }
     }
+  }
+
+  /**
+   * True for a message enriched before without a client timestamp: it has no {@code
+   * originalTimestamp}, and its {@code timestamp} is its {@code receivedAt}. Such a timestamp is
+   * the server's, not the client's, and must not be skew-corrected again.
+   */
+  private static boolean timestampWasSetByServer(ObjectNode json) {
+    JsonNode timestamp = json.get("timestamp");
+    JsonNode receivedAt = json.get("receivedAt");
+    return !json.has("originalTimestamp")
+        && timestamp != null
+        && receivedAt != null
+        && timestamp.equals(receivedAt);
   }
 
   /**

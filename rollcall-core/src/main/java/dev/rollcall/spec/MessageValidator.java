@@ -120,7 +120,11 @@ final class MessageValidator {
       return false;
     }
     if (value.isNumber()) {
-      json.put(field, numberText(value));
+      String text = numberText(value);
+      if (text == null) {
+        throw new InvalidMessageException(field, field + " is a number too long to be an id");
+      }
+      json.put(field, text);
       return true;
     }
     throw new InvalidMessageException(
@@ -137,7 +141,12 @@ final class MessageValidator {
       return;
     }
     if (value.isNumber()) {
-      json.put("messageId", numberText(value));
+      String text = numberText(value);
+      if (text == null) {
+        throw new InvalidMessageException(
+            "messageId", "messageId is a number too long to be an id");
+      }
+      json.put("messageId", text);
     } else if (!value.isTextual()) {
       throw new InvalidMessageException(
           "messageId", "messageId must be a string, not " + kind(value));
@@ -181,12 +190,21 @@ final class MessageValidator {
     }
   }
 
-  /** The string form of a JSON number: {@code 12}, {@code 12.5}, never an exponent. */
+  /**
+   * The string form of a JSON number: {@code 12}, {@code 12.5}, never an exponent; null when it
+   * would be longer than {@link #MAX_MESSAGE_ID_LENGTH} characters ({@code 1e1000000000} is 12
+   * bytes of JSON and a billion digits written out).
+   */
   static String numberText(JsonNode number) {
-    if (number.isIntegralNumber()) {
-      return number.bigIntegerValue().toString();
+    java.math.BigDecimal decimal = number.decimalValue().stripTrailingZeros();
+    int integerDigits = Math.max(1, decimal.precision() - decimal.scale());
+    int fractionDigits = Math.max(0, decimal.scale());
+    if (integerDigits + fractionDigits > MAX_MESSAGE_ID_LENGTH) {
+      return null;
     }
-    return number.decimalValue().stripTrailingZeros().toPlainString();
+    return number.isIntegralNumber()
+        ? number.bigIntegerValue().toString()
+        : decimal.toPlainString();
   }
 
   /** How a JSON value is called in error messages: {@code a number}, {@code an array}, ... */

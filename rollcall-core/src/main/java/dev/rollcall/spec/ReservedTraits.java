@@ -198,18 +198,18 @@ public final class ReservedTraits {
     String first = nonBlankText(traits.get("firstName"));
     String last = nonBlankText(traits.get("lastName"));
     if (!traits.has("name") && first != null && last != null) {
-      traits.put("name", first.trim() + " " + last.trim());
+      traits.put("name", first.strip() + " " + last.strip());
       return;
     }
     String name = nonBlankText(traits.get("name"));
     if (name != null && !traits.has("firstName") && !traits.has("lastName")) {
-      String trimmed = name.trim();
+      String trimmed = name.strip();
       int space = firstWhitespace(trimmed);
       if (space < 0) {
         traits.put("firstName", trimmed);
       } else {
         traits.put("firstName", trimmed.substring(0, space));
-        traits.put("lastName", trimmed.substring(space).trim());
+        traits.put("lastName", trimmed.substring(space).strip());
       }
     }
   }

@@ -240,6 +240,9 @@ public final class RollcallServer implements AutoCloseable {
     FunctionCounter.builder("rollcall.processor.suppressed", processor, Processor::suppressed)
         .description("Calls dropped because their person was deleted with suppression")
         .register(registry);
+    FunctionCounter.builder("rollcall.processor.unreadable", processor, Processor::unreadable)
+        .description("Stored calls skipped because they are not readable messages")
+        .register(registry);
     Gauge.builder("rollcall.processor.lag", processor, p -> p.lagMillis(clock) / 1000.0)
         .description("Age of the oldest call not yet applied to profiles")
         .baseUnit("seconds")

@@ -32,6 +32,7 @@ final class BatchReader {
    * @throws IOException when the body is not one JSON object
    */
   static ReadBatch read(byte[] body) throws IOException {
+    Json.checkUtf8(body);
     try (JsonParser parser = Json.MAPPER.createParser(body)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new NotAnObjectException();
