@@ -31,10 +31,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A {@code 200} means durable, across {@code kill -9}.
  *
- * <p>Runs {@code rollcall serve} as its own process under load from several client threads,
- * SIGKILLs it at a random moment while calls are in flight, restarts it on the same data directory
- * and port, and repeats; then stops the load and the server and reads the event log: every call
- * answered 200 must be in it, none twice, each a readable JSON document.
+ * <p>Runs {@code rollcall serve} as its own process under load from several client threads ({@link
+ * CrashLoad}), SIGKILLs it while calls are in flight (after a random delay, and in two rounds of
+ * three right on a 200), restarts it on the same data directory and port, and repeats; then stops
+ * the load and the server and reads the event log: every call answered 200 must be in it, none
+ * twice, each a readable JSON document that agrees with its indexed fields, and nothing that was
+ * never sent.
  *
  * <p>Three kills by default, so that {@code ./mvnw verify} stays quick. A long run by hand:
  *
@@ -44,9 +46,10 @@ import org.junit.jupiter.api.Timeout;
  * </pre>
  *
  * The seed (printed) fixes the kill delays and each client thread's choices; the interleaving with
- * the server is up to the machine. Output, the server's standard error and, after a failure, its
- * data directory are in {@code target/crash-test/SEED/}; the test's own output is in {@code
- * target/surefire-reports/dev.rollcall.server.CrashTest-output.txt}.
+ * the server is up to the machine. The servers' standard error and, after a failure, the data
+ * directory are kept in {@code rollcall-server/target/crash-test/SEED/}; what the test prints (the
+ * figures of each round) is in {@code
+ * rollcall-server/target/surefire-reports/dev.rollcall.server.CrashTest-output.txt}.
  *
  * <p>The parts are meant to be reused by the crash loop of the hardening work ({@link
  * ServerProcess}, {@link CrashLoad}), which adds checks of the profiles and the destination queues
@@ -80,7 +83,7 @@ class CrashTest {
     }
   }
 
-  // a backstop only: every wait below is bounded (3 rounds take about 15 s)
+  // a backstop only: every wait below is bounded (3 rounds take about 20 s on a busy 2-core box)
   @Test
   @Timeout(value = 15, unit = TimeUnit.MINUTES)
   void everyAcknowledgedCallSurvivesKill9() throws Exception {
