@@ -1,127 +1,31 @@
 package dev.rollcall.storage.sqlite;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.rollcall.profile.CallApplier;
-import dev.rollcall.profile.ExternalId;
-import dev.rollcall.profile.IdKind;
-import dev.rollcall.storage.LogEntry;
-import dev.rollcall.tests.Calls;
-import dev.rollcall.tests.ProfileSnapshot;
+import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.tests.ProfileOrderContract;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Random;
-import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
+import java.util.Comparator;
+import net.jqwik.api.lifecycle.AfterContainer;
 
-/**
- * The profiles are a function of the set of calls, not of the order they are applied in: the same
- * calls, shuffled, give the same people. The generated calls reuse a few ids so that joins, merges,
- * shared computers (one anonymous id with two users), aliases, changed emails and conflicting
- * traits all happen.
- */
-class ProfileOrderProperties {
-  private static final List<String> USERS = List.of("u1", "u2", "u3");
-  private static final List<String> ANONYMOUS = List.of("a1", "a2", "a3", "a4");
-  private static final List<String> EMAILS = List.of("x@example.com", "y@example.com");
+class ProfileOrderProperties extends ProfileOrderContract {
+  /** Every try's store files, under one directory removed when the class is done. */
+  private static Path root;
 
-  @Property(tries = 60)
-  void shuffledOrder_givesTheSameProfiles(
-      @ForAll("calls") @Size(min = 1, max = 30) List<String> calls, @ForAll long seed)
-      throws Exception {
-    Calls maker = new Calls();
-    List<LogEntry> entries = new ArrayList<>();
-    for (String call : calls) entries.add(maker.entry(call));
-    List<LogEntry> shuffled = new ArrayList<>(entries);
-    Collections.shuffle(shuffled, new Random(seed));
-
-    assertThat(snapshotAfter(shuffled)).isEqualTo(snapshotAfter(entries));
-  }
-
-  private static Set<String> snapshotAfter(List<LogEntry> entries) throws Exception {
-    Path dir = Files.createTempDirectory("rollcall-order");
-    try (SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
-      for (LogEntry entry : entries) {
-        store.write(writer -> CallApplier.apply(writer, entry));
-      }
-      List<ExternalId> ids = new ArrayList<>();
-      USERS.forEach(u -> ids.add(ExternalId.of(IdKind.USER_ID, u)));
-      ANONYMOUS.forEach(a -> ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, a)));
-      EMAILS.forEach(e -> ids.add(ExternalId.of(IdKind.EMAIL, e)));
-      return ProfileSnapshot.of(store, ids);
-    } finally {
-      try (var files = Files.walk(dir)) {
-        files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+  @Override
+  protected ProfileStore newEmptyStore() throws Exception {
+    synchronized (ProfileOrderProperties.class) {
+      if (root == null) root = Files.createTempDirectory("rollcall-order");
     }
+    return SqliteProfileStore.open(Files.createTempDirectory(root, "try").resolve("profiles.db"));
   }
 
-  @Provide
-  Arbitrary<List<String>> calls() {
-    Arbitrary<String> user = Arbitraries.of(USERS).injectNull(0.4);
-    Arbitrary<String> anonymous = Arbitraries.of(ANONYMOUS).injectNull(0.3);
-    Arbitrary<Integer> day =
-        Arbitraries.integers().between(1, 9); // few days: timestamp ties happen
-    Arbitrary<String> type = Arbitraries.of("identify", "identify", "track", "alias");
-    Arbitrary<String> traits =
-        Combinators.combine(
-                Arbitraries.of("free", "premium", "null"),
-                Arbitraries.of("red", "blue"),
-                Arbitraries.of(EMAILS).injectNull(0.5))
-            .as(
-                (plan, color, email) ->
-                    "{'plan':"
-                        + (plan.equals("null") ? "null" : "'" + plan + "'")
-                        + ",'color':'"
-                        + color
-                        + "'"
-                        + (email == null ? "" : ",'email':'" + email + "'")
-                        + "}");
-    return Combinators.combine(type, user, anonymous, day, traits)
-        .as(ProfileOrderProperties::call)
-        .filter(call -> call != null)
-        .list()
-        .ofMinSize(1)
-        .ofMaxSize(30);
-  }
-
-  private static String call(String type, String user, String anonymous, int day, String traits) {
-    String timestamp = ",'timestamp':'2015-01-0" + day + "T00:00:00Z'";
-    switch (type) {
-      case "alias":
-        if (user == null || anonymous == null) return null;
-        return "{'type':'alias','userId':'"
-            + user
-            + "','previousId':'"
-            + anonymous
-            + "'"
-            + timestamp
-            + "}";
-      case "track":
-        if (user == null && anonymous == null) return null;
-        return "{'type':'track','event':'E'" + ids(user, anonymous) + timestamp + "}";
-      default:
-        if (user == null && anonymous == null) return null;
-        return "{'type':'identify'"
-            + ids(user, anonymous)
-            + ",'traits':"
-            + traits
-            + timestamp
-            + "}";
+  @AfterContainer
+  static void removeFiles() throws IOException {
+    if (root == null) return;
+    try (var files = Files.walk(root)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
-  }
-
-  private static String ids(String user, String anonymous) {
-    return (user == null ? "" : ",'userId':'" + user + "'")
-        + (anonymous == null ? "" : ",'anonymousId':'" + anonymous + "'");
+    root = null;
   }
 }
