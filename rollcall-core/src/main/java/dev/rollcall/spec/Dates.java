@@ -102,8 +102,7 @@ public final class Dates {
             ? value.movePointRight(3)
             : value;
     try {
-      return Instant.ofEpochMilli(
-          millis.setScale(0, java.math.RoundingMode.FLOOR).longValueExact());
+      return inRange(millis.setScale(0, java.math.RoundingMode.FLOOR).longValueExact());
     } catch (ArithmeticException | DateTimeException e) {
       return null;
     }
@@ -156,7 +155,7 @@ public final class Dates {
   }
 
   /** The instant, or null outside the years 0000 to 9999 (a zone can push a date out). */
-  private static Instant inRange(long epochMilli) {
+  static Instant inRange(long epochMilli) {
     return epochMilli < MIN_MILLIS || epochMilli > MAX_MILLIS
         ? null
         : Instant.ofEpochMilli(epochMilli);

@@ -32,10 +32,6 @@ final class Enricher {
   /** Enriches {@code json} in place; {@code ip} is the client's address, or null when unknown. */
   void enrich(ObjectNode json, String ip) {
     Instant receivedAt = Instant.ofEpochMilli(clock.millis());
-    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
-    if (clientTimestamp == null && !timestampWasSetByServer(json)) {
-      clientTimestamp = Dates.parse(json.get("timestamp"));
-    }
     json.put("receivedAt", Dates.format(receivedAt));
     if (!json.has("messageId")) {
       json.put("messageId", randomUuid());
@@ -44,15 +40,20 @@ final class Enricher {
     if (sentAt != null) {
       json.put("sentAt", Dates.format(sentAt));
     }
+    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
+    if (clientTimestamp == null) {
+      clientTimestamp = Dates.parse(json.get("timestamp"));
+    }
     Instant timestamp;
     if (clientTimestamp == null) {
+      // No reading of the client's clock for the call itself: it happened when it was sent, or,
+      // without sentAt, when it was received. Kept as originalTimestamp, so that normalizing the
+      // message again finds the same reading and computes the same timestamp.
+      json.put("originalTimestamp", Dates.format(sentAt != null ? sentAt : receivedAt));
       timestamp = receivedAt;
     } else {
       json.put("originalTimestamp", Dates.format(clientTimestamp));
-      timestamp =
-          sentAt == null
-              ? clientTimestamp
-              : receivedAt.minusMillis(sentAt.toEpochMilli() - clientTimestamp.toEpochMilli());
+      timestamp = sentAt == null ? clientTimestamp : corrected(receivedAt, sentAt, clientTimestamp);
     }
     json.put("timestamp", Dates.format(timestamp));
     if (ip != null) {
@@ -68,17 +69,13 @@ final class Enricher {
   }
 
   /**
-   * True for a message enriched before without a client timestamp: it has no {@code
-   * originalTimestamp}, and its {@code timestamp} is its {@code receivedAt}. Such a timestamp is
-   * the server's, not the client's, and must not be skew-corrected again.
+   * {@code receivedAt - (sentAt - clientTimestamp)}; the client's own timestamp when that leaves
+   * the years 0000 to 9999 (a clock so wrong that the correction means nothing).
    */
-  private static boolean timestampWasSetByServer(ObjectNode json) {
-    JsonNode timestamp = json.get("timestamp");
-    JsonNode receivedAt = json.get("receivedAt");
-    return !json.has("originalTimestamp")
-        && timestamp != null
-        && receivedAt != null
-        && timestamp.equals(receivedAt);
+  private static Instant corrected(Instant receivedAt, Instant sentAt, Instant clientTimestamp) {
+    long skew = sentAt.toEpochMilli() - clientTimestamp.toEpochMilli();
+    Instant timestamp = Dates.inRange(receivedAt.toEpochMilli() - skew);
+    return timestamp != null ? timestamp : clientTimestamp;
   }
 
   /**

@@ -59,9 +59,12 @@ public final class ReservedTraits {
     }
   }
 
-  /** The reserved traits of the spec's table, plus {@code company}, with their kinds. */
+  /**
+   * The reserved traits of the spec's table, plus {@code company}, with their kinds, in a fixed
+   * order so that warnings come out the same way on every run.
+   */
   static final Map<String, Kind> TRAITS =
-      Map.ofEntries(
+      ordered(
           Map.entry("address", Kind.OBJECT),
           Map.entry("age", Kind.NUMBER),
           Map.entry("avatar", Kind.STRING),
@@ -81,20 +84,20 @@ public final class ReservedTraits {
           Map.entry("website", Kind.STRING));
 
   static final Map<String, Kind> ADDRESS =
-      Map.of(
-          "city", Kind.STRING,
-          "country", Kind.STRING,
-          "postalCode", Kind.STRING,
-          "state", Kind.STRING,
-          "street", Kind.STRING);
+      ordered(
+          Map.entry("city", Kind.STRING),
+          Map.entry("country", Kind.STRING),
+          Map.entry("postalCode", Kind.STRING),
+          Map.entry("state", Kind.STRING),
+          Map.entry("street", Kind.STRING));
 
   static final Map<String, Kind> COMPANY =
-      Map.of(
-          "name", Kind.STRING,
-          "id", Kind.ID,
-          "industry", Kind.STRING,
-          "employeeCount", Kind.NUMBER,
-          "plan", Kind.STRING);
+      ordered(
+          Map.entry("name", Kind.STRING),
+          Map.entry("id", Kind.ID),
+          Map.entry("industry", Kind.STRING),
+          Map.entry("employeeCount", Kind.NUMBER),
+          Map.entry("plan", Kind.STRING));
 
   /** snake_case twin, camelCase name; the other reserved names are one word in both cases. */
   private static final List<String[]> TRAIT_TWINS =
@@ -109,6 +112,15 @@ public final class ReservedTraits {
       List.<String[]>of(new String[] {"employee_count", "employeeCount"});
 
   private ReservedTraits() {}
+
+  @SafeVarargs
+  private static Map<String, Kind> ordered(Map.Entry<String, Kind>... entries) {
+    Map<String, Kind> map = new LinkedHashMap<>();
+    for (Map.Entry<String, Kind> entry : entries) {
+      map.put(entry.getKey(), entry.getValue());
+    }
+    return java.util.Collections.unmodifiableMap(map);
+  }
 
   /** True for the canonical name of a reserved trait, such as {@code firstName}. */
   public static boolean isReserved(String name) {
