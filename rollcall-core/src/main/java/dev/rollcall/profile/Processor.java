@@ -28,6 +28,13 @@ public final class Processor implements AutoCloseable {
   /** How long the loop sleeps without a wake-up before it looks at the log again (ms). */
   private static final long IDLE_POLL_MILLIS = 200;
 
+  /**
+   * After a partial chunk, how long the loop waits for more calls before the next transaction (ms).
+   * Waking on every commit of the log made many small transactions under load, each with its fixed
+   * cost, and took CPU from the collector; a backlog of this much is cheap lag.
+   */
+  private static final long GATHER_MILLIS = 50;
+
   /** How long it waits after a failing chunk before trying again (ms). */
   private static final long RETRY_MILLIS = 1_000;
 
@@ -111,6 +118,7 @@ public final class Processor implements AutoCloseable {
       try {
         if (drain() == 0) {
           awaitWake();
+          sleep(GATHER_MILLIS);
         }
       } catch (RuntimeException e) {
         LOG.error("applying calls to profiles failed; retrying in {} ms", RETRY_MILLIS, e);

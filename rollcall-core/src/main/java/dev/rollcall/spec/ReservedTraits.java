@@ -2,7 +2,9 @@ package dev.rollcall.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,21 +137,24 @@ public final class ReservedTraits {
   static void normalize(ObjectNode traits, String path, List<Warning> warnings) {
     unifySpelling(traits, TRAIT_TWINS, path, warnings);
     fillNames(traits);
-    for (Map.Entry<String, Kind> trait : TRAITS.entrySet()) {
-      JsonNode value = traits.get(trait.getKey());
-      if (value == null || value.isNull()) {
+    // Walk the traits the message has (usually a handful) rather than all reserved names; the
+    // values of existing fields may be replaced while walking, which is not a structural change.
+    Iterator<Map.Entry<String, JsonNode>> fields = traits.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      Kind kind = TRAITS.get(field.getKey());
+      JsonNode value = field.getValue();
+      if (kind == null || value.isNull()) {
         continue;
       }
-      String at = path + "." + trait.getKey();
-      Kind kind = trait.getValue();
       if (kind == Kind.DATE) {
-        normalizeDate(traits, trait.getKey(), value, at, warnings);
+        normalizeDate(field, path, warnings);
       } else if (!kind.accepts(value)) {
-        warnings.add(wrongKind(at, kind, value));
-      } else if (trait.getKey().equals("address")) {
-        normalizeObject((ObjectNode) value, ADDRESS_TWINS, ADDRESS, at, warnings);
-      } else if (trait.getKey().equals("company")) {
-        normalizeObject((ObjectNode) value, COMPANY_TWINS, COMPANY, at, warnings);
+        warnings.add(wrongKind(path + "." + field.getKey(), kind, value));
+      } else if (field.getKey().equals("address")) {
+        normalizeObject((ObjectNode) value, ADDRESS_TWINS, ADDRESS, path + ".address", warnings);
+      } else if (field.getKey().equals("company")) {
+        normalizeObject((ObjectNode) value, COMPANY_TWINS, COMPANY, path + ".company", warnings);
       }
     }
   }
@@ -227,16 +232,16 @@ public final class ReservedTraits {
   }
 
   private static void normalizeDate(
-      ObjectNode traits, String field, JsonNode value, String path, List<Warning> warnings) {
-    Instant instant = Dates.parse(value);
+      Map.Entry<String, JsonNode> field, String path, List<Warning> warnings) {
+    Instant instant = Dates.parse(field.getValue());
     if (instant == null) {
       warnings.add(
           new Warning(
-              path,
+              path + "." + field.getKey(),
               "not a date (ISO-8601 or Unix time in seconds or milliseconds), kept as sent: "
-                  + MessageValidator.shortly(value)));
+                  + MessageValidator.shortly(field.getValue())));
     } else {
-      traits.put(field, Dates.format(instant));
+      field.setValue(TextNode.valueOf(Dates.format(instant)));
     }
   }
 
