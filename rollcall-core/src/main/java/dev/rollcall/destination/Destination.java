@@ -1,0 +1,34 @@
+package dev.rollcall.destination;
+
+import dev.rollcall.Message;
+
+/**
+ * A tool that gets identify calls, in its own dialect: turns a normalized identify into that tool's
+ * documented HTTP request(s). Implementations are pure (no I/O), stateless and safe for concurrent
+ * use; each notes the API version it speaks.
+ */
+public interface Destination {
+  /**
+   * The name as Segment spells it in the {@code integrations} object: {@code Mixpanel}, {@code
+   * Customer.io}.
+   */
+  String name();
+
+  /**
+   * The requests for one identify call.
+   *
+   * @param identify a normalized identify (reserved traits in camelCase, dates in ISO-8601 UTC)
+   * @throws DestinationSettings.MissingSettingException when a required setting is not given
+   */
+  Plan plan(Message identify, DestinationSettings settings);
+
+  /** The key destination names are matched by: lower case, letters and digits only. */
+  static String key(String name) {
+    StringBuilder key = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      char c = Character.toLowerCase(name.charAt(i));
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) key.append(c);
+    }
+    return key.toString();
+  }
+}
