@@ -49,6 +49,7 @@ public final class Processor implements AutoCloseable {
   private final Condition committed = lock.newCondition();
   private volatile long checkpoint = -1;
   private volatile boolean running;
+  private volatile boolean closing;
   private boolean woken;
   private Thread thread;
 
@@ -59,14 +60,17 @@ public final class Processor implements AutoCloseable {
     this.chunk = chunk;
   }
 
-  /** Applies every call in the log now; returns how many entries it read. */
+  /**
+   * Applies every call in the log now, or until {@link #close()} is called (between chunks, so a
+   * long backlog does not keep the store busy past shutdown); returns how many entries it read.
+   */
   public long drain() {
     long total = 0;
     int read;
     do {
       read = applyNextChunk();
       total += read;
-    } while (read == chunk);
+    } while (read == chunk && !closing);
     return total;
   }
 
@@ -193,6 +197,7 @@ public final class Processor implements AutoCloseable {
   @Override
   public void close() {
     Thread t;
+    closing = true;
     synchronized (this) {
       running = false;
       t = thread;
