@@ -1,13 +1,16 @@
 package dev.rollcall.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.destination.Preview;
 import dev.rollcall.internal.Json;
 import dev.rollcall.profile.Processor;
+import dev.rollcall.server.collect.BodyLimits;
 import dev.rollcall.server.collect.Collector;
 import dev.rollcall.server.collect.CollectorMetrics;
 import dev.rollcall.server.config.Secrets;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.WriteKeys;
+import dev.rollcall.server.destination.PreviewApi;
 import dev.rollcall.server.http.AdminAuth;
 import dev.rollcall.server.http.AnalyticsJsSettings;
 import dev.rollcall.server.http.Cors;
@@ -26,6 +29,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -47,6 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class RollcallServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RollcallServer.class);
+
+  /** The tracking endpoints' last path segment, as in {@code Endpoint}: types, letters, batch. */
+  private static final String TRACKING =
+      "(identify|track|page|screen|group|alias|i|t|p|s|g|a|batch|b|import)";
 
   private final ServerConfig config;
   private final List<String> writeKeys;
@@ -129,6 +137,12 @@ public final class RollcallServer implements AutoCloseable {
       admin.route().handler(new AdminAuth(adminToken.value()));
       new ProfileApi(profiles, log).mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
+      PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
+      router
+          .post("/v1/preview")
+          .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
+          .handler(new AdminAuth(adminToken.value()))
+          .handler(previewApi::handle);
       SqliteEventLog openLog = log;
       router.get("/health").handler(ctx -> health(ctx, openLog, running, clock));
       HttpServer http =
@@ -165,9 +179,9 @@ public final class RollcallServer implements AutoCloseable {
     Router router = Router.router(vertx);
     Cors cors = new Cors();
     // CORS for the tracking endpoints and analytics.js settings only, not the admin APIs
-    router.routeWithRegex("^/+v1/+([a-z]+/*|projects/.*)$").handler(cors);
+    router.routeWithRegex("^/+v1/+(" + TRACKING + "/*|projects/.*)$").handler(cors);
     router
-        .routeWithRegex(HttpMethod.POST, "^/+v1/+[a-z]+/*$")
+        .routeWithRegex(HttpMethod.POST, "^/+v1/+" + TRACKING + "/*$")
         .handler(ctx -> collector.handle(ctx.request()));
     router.get("/v1/projects/:writeKey/settings").handler(ctx -> settings(ctx, writeKeys));
     router

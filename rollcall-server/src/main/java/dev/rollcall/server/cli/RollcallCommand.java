@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       NormalizeCommand.class,
       ProfileCommand.class,
-      RebuildCommand.class
+      RebuildCommand.class,
+      PreviewCommand.class
     })
 public final class RollcallCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
