@@ -27,6 +27,10 @@ public final class Json {
 
   public static final ObjectMapper MAPPER = newMapper();
 
+  /** Writes trees with the serializer looked up once, not on every call. */
+  private static final com.fasterxml.jackson.databind.ObjectWriter TREE_WRITER =
+      MAPPER.writerFor(JsonNode.class);
+
   /** Reads whole documents: anything after the first value is an error, not silently dropped. */
   private static final ObjectReader DOCUMENT_READER =
       MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -68,7 +72,7 @@ public final class Json {
 
   public static byte[] write(JsonNode node) {
     try {
-      return MAPPER.writeValueAsBytes(node);
+      return TREE_WRITER.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
