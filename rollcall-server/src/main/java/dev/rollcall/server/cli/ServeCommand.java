@@ -130,6 +130,12 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       out.println("Write keys: the " + config.writeKeys().size() + " given in the configuration");
     }
+    if (config.adminToken() == null) {
+      out.println(
+          "Admin token (Profile API, preview): kept in "
+              + config.dataDir().resolve("admin-token")
+              + "; send it as Authorization: Bearer TOKEN");
+    }
     out.flush();
   }
 }
