@@ -1,0 +1,58 @@
+package dev.rollcall.delivery;
+
+import java.util.List;
+
+/**
+ * Durable queues of deliveries, one per destination. Implementations are safe for concurrent use
+ * and every method that changes a delivery is durable when it returns.
+ *
+ * <p>Order: a delivery is not due while an earlier delivery (lower id) of the same destination and
+ * person is PENDING or RETRYING, so each person's calls reach a destination in order. A DEAD or
+ * SKIPPED delivery does not hold the person's later ones back.
+ */
+public interface DeliveryQueue extends AutoCloseable {
+  /** A delivery to enqueue: the call for one destination. */
+  record NewDelivery(String destination, String personKey, String messageId, byte[] message) {}
+
+  /**
+   * Enqueues as PENDING, due now; a (destination, messageId) already queued is not queued twice.
+   */
+  void enqueue(List<NewDelivery> deliveries, long nowMillis);
+
+  /**
+   * Up to {@code limit} deliveries of {@code destination} due at {@code nowMillis}, oldest first,
+   * at most the head of each person's queue.
+   */
+  List<Delivery> due(String destination, long nowMillis, int limit);
+
+  void delivered(long id, long nowMillis);
+
+  /** Counts an attempt and schedules the next one. */
+  void retry(long id, long nextAttemptAtMillis, String error);
+
+  /** Counts an attempt and moves the delivery to the dead-letter queue with the reason. */
+  void dead(long id, String error);
+
+  void skipped(long id, String reason);
+
+  /**
+   * Puts dead deliveries back as PENDING, due now, attempts reset.
+   *
+   * @param ids the deliveries to replay; empty for every dead delivery of the destination
+   * @return how many were replayed
+   */
+  int replay(String destination, List<Long> ids, long nowMillis);
+
+  /** Counts by status and the last error, for {@code GET /v1/destinations}. */
+  Stats stats(String destination);
+
+  /** Deliveries of a destination in a status, newest first. */
+  List<Delivery> list(String destination, DeliveryStatus status, int limit);
+
+  @Override
+  void close();
+
+  /** Per destination: how many deliveries are in each status, and the last error seen. */
+  record Stats(
+      long delivered, long pending, long retrying, long skipped, long dead, String lastError) {}
+}
