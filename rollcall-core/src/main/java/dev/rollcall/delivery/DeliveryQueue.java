@@ -1,6 +1,7 @@
 package dev.rollcall.delivery;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Durable queues of deliveries, one per destination. Implementations are safe for concurrent use
@@ -17,7 +18,19 @@ public interface DeliveryQueue extends AutoCloseable {
   /**
    * Enqueues as PENDING, due now; a (destination, messageId) already queued is not queued twice.
    */
-  void enqueue(List<NewDelivery> deliveries, long nowMillis);
+  default void enqueue(List<NewDelivery> deliveries, long nowMillis) {
+    enqueue(deliveries, nowMillis, -1);
+  }
+
+  /**
+   * Enqueues and, in the same transaction, records that the event log has been routed up to {@code
+   * routedUpTo} (an offset; {@code -1} leaves the mark as it is), so a crash between the two cannot
+   * lose or repeat a call's deliveries.
+   */
+  void enqueue(List<NewDelivery> deliveries, long nowMillis, long routedUpTo);
+
+  /** The event log offset the router has enqueued every call up to; 0 at first. */
+  long routedUpTo();
 
   /**
    * Up to {@code limit} deliveries of {@code destination} due at {@code nowMillis}, oldest first,
@@ -25,7 +38,15 @@ public interface DeliveryQueue extends AutoCloseable {
    */
   List<Delivery> due(String destination, long nowMillis, int limit);
 
-  void delivered(long id, long nowMillis);
+  /** Marks deliveries DELIVERED, in one transaction (a batch request's calls). */
+  void delivered(List<Long> ids, long nowMillis);
+
+  default void delivered(long id, long nowMillis) {
+    delivered(List.of(id), nowMillis);
+  }
+
+  /** The delivery with this id, if there is one. */
+  Optional<Delivery> find(long id);
 
   /** Counts an attempt and schedules the next one. */
   void retry(long id, long nextAttemptAtMillis, String error);

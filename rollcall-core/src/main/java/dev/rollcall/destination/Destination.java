@@ -1,6 +1,7 @@
 package dev.rollcall.destination;
 
 import dev.rollcall.Message;
+import java.util.List;
 
 /**
  * A tool that gets identify calls, in its own dialect: turns a normalized identify into that tool's
@@ -21,6 +22,30 @@ public interface Destination {
    * @throws DestinationSettings.MissingSettingException when a required setting is not given
    */
   Plan plan(Message identify, DestinationSettings settings);
+
+  /**
+   * How many calls one request may carry: more than 1 when the tool's API takes batches (Mixpanel,
+   * Amplitude), then {@link #batch} joins the single-call requests of several calls.
+   */
+  default int maxBatchSize() {
+    return 1;
+  }
+
+  /**
+   * One request carrying several calls, from each call's single request (the one request of its
+   * {@link #plan}), in order. Only called with 2 to {@link #maxBatchSize()} requests.
+   */
+  default DestinationRequest batch(List<DestinationRequest> singles) {
+    throw new UnsupportedOperationException(name() + " takes no batches");
+  }
+
+  /**
+   * Why an answer the HTTP status calls a success is a rejection, or null when it is not: some
+   * tools answer {@code 200} with an error in the body (Mixpanel). A rejection is permanent.
+   */
+  default String rejection(int status, String body) {
+    return null;
+  }
 
   /** The key destination names are matched by: lower case, letters and digits only. */
   static String key(String name) {

@@ -10,6 +10,7 @@ import dev.rollcall.destination.DestinationSettings;
 import dev.rollcall.destination.Plan;
 import dev.rollcall.internal.Json;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -74,6 +75,7 @@ import java.util.Set;
  */
 public final class MixpanelDestination implements Destination {
   static final String DEFAULT_BASE_URL = "https://api.mixpanel.com";
+  static final int MAX_BATCH = 2_000;
 
   /**
    * Trait → Mixpanel reserved property; {@code createdAt} and {@code created} are handled apart.
@@ -154,6 +156,43 @@ public final class MixpanelDestination implements Destination {
             .header("Accept", "text/plain")
             .jsonBody(body)
             .build());
+  }
+
+  /** Mixpanel takes up to 2000 profile updates per engage request (its documented limit). */
+  @Override
+  public int maxBatchSize() {
+    return MAX_BATCH;
+  }
+
+  /** One engage request whose body is the updates of every single request, in order. */
+  @Override
+  public DestinationRequest batch(List<DestinationRequest> singles) {
+    ArrayNode updates = Json.MAPPER.createArrayNode();
+    for (DestinationRequest single : singles) updates.addAll((ArrayNode) single.jsonBody());
+    DestinationRequest first = singles.get(0);
+    DestinationRequest.Builder batch = DestinationRequest.builder(first.method(), first.url());
+    first.headers().forEach(batch::header);
+    return batch.jsonBody(updates).build();
+  }
+
+  /**
+   * Engage answers {@code 200} even when it rejects the updates; with {@code verbose=1} the body
+   * says so: {@code {"status": 0, "error": "..."}} (without it, a bare {@code 0}).
+   */
+  @Override
+  public String rejection(int status, String body) {
+    String trimmed = body == null ? "" : body.strip();
+    if (trimmed.equals("0")) return "Mixpanel answered 0";
+    if (!trimmed.startsWith("{")) return null;
+    try {
+      JsonNode answer = Json.read(trimmed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      JsonNode ok = answer.get("status");
+      if (ok == null || ok.asInt(1) != 0) return null;
+      JsonNode error = answer.get("error");
+      return error == null || error.isNull() ? "Mixpanel answered status 0" : error.asText();
+    } catch (java.io.IOException e) {
+      return null; // not the verbose answer; the HTTP status stands
+    }
   }
 
   /** {@code context.traits} overlaid with the identify's {@code traits}. */

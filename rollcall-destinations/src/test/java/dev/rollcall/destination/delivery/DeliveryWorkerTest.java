@@ -9,14 +9,17 @@ import dev.rollcall.delivery.Delivery;
 import dev.rollcall.delivery.DeliveryQueue.NewDelivery;
 import dev.rollcall.delivery.DeliveryStatus;
 import dev.rollcall.destination.Destination;
-import dev.rollcall.destination.DestinationSettings;
 import dev.rollcall.destination.HttpSender;
+import dev.rollcall.destination.amplitude.AmplitudeDestination;
 import dev.rollcall.destination.mailchimp.MailchimpDestination;
+import dev.rollcall.destination.mixpanel.MixpanelDestination;
 import dev.rollcall.destination.webhook.WebhookDestination;
 import dev.rollcall.internal.Json;
 import dev.rollcall.spec.MessageNormalizer;
+import dev.rollcall.storage.sqlite.SqliteDeliveryQueue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +35,7 @@ import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 final class DeliveryWorkerTest {
   private static final Instant START = Instant.parse("2024-01-02T03:04:05Z");
@@ -39,12 +43,15 @@ final class DeliveryWorkerTest {
       new MessageNormalizer(Clock.fixed(START, ZoneOffset.UTC));
 
   private final MutableClock clock = new MutableClock(START.toEpochMilli());
-  private final InMemoryDeliveryQueue queue = new InMemoryDeliveryQueue();
+  @TempDir Path dir;
+  private SqliteDeliveryQueue queue;
+  private static final String WEBHOOK = "webhook";
   private final Destination webhook = new WebhookDestination();
   private MockWebServer server;
 
   @BeforeEach
   void startServer() throws IOException {
+    queue = SqliteDeliveryQueue.open(dir.resolve("deliveries.db"));
     server = new MockWebServer();
     server.start();
   }
@@ -52,6 +59,7 @@ final class DeliveryWorkerTest {
   @AfterEach
   void stopServer() {
     server.close();
+    queue.close();
   }
 
   @Test
@@ -61,7 +69,7 @@ final class DeliveryWorkerTest {
 
     assertThat(worker(webhook, webhookSettings()).runOnce(10)).isEqualTo(1);
 
-    Delivery delivery = queue.get(id);
+    Delivery delivery = get(id);
     assertThat(delivery.status()).isEqualTo(DeliveryStatus.DELIVERED);
     assertThat(delivery.attempts()).isEqualTo(1);
     RecordedRequest request = server.takeRequest();
@@ -79,7 +87,7 @@ final class DeliveryWorkerTest {
 
     assertThat(worker.runOnce(10)).isEqualTo(1);
 
-    Delivery retrying = queue.get(id);
+    Delivery retrying = get(id);
     assertThat(retrying.status()).isEqualTo(DeliveryStatus.RETRYING);
     assertThat(retrying.attempts()).isEqualTo(1);
     assertThat(retrying.lastError()).isEqualTo("HTTP 500: oops");
@@ -92,8 +100,8 @@ final class DeliveryWorkerTest {
 
     clock.set(retrying.nextAttemptAtMillis());
     assertThat(worker.runOnce(10)).isEqualTo(1);
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
-    assertThat(queue.get(id).attempts()).isEqualTo(2);
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(id).attempts()).isEqualTo(2);
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
@@ -106,10 +114,10 @@ final class DeliveryWorkerTest {
     DeliveryWorker worker = worker(webhook, webhookSettings());
 
     worker.runOnce(10);
-    clock.set(queue.get(id).nextAttemptAtMillis());
+    clock.set(get(id).nextAttemptAtMillis());
     worker.runOnce(10);
 
-    Delivery retrying = queue.get(id);
+    Delivery retrying = get(id);
     assertThat(retrying.attempts()).isEqualTo(2);
     assertThat(retrying.nextAttemptAtMillis() - clock.millis()).isBetween(0L, 2_000L);
   }
@@ -125,7 +133,7 @@ final class DeliveryWorkerTest {
 
     worker.runOnce(10);
 
-    Delivery retrying = queue.get(id);
+    Delivery retrying = get(id);
     assertThat(retrying.status()).isEqualTo(DeliveryStatus.RETRYING);
     assertThat(retrying.nextAttemptAtMillis()).isEqualTo(now + 7_000);
     assertThat(retrying.lastError()).isEqualTo("HTTP 429: slow");
@@ -134,7 +142,7 @@ final class DeliveryWorkerTest {
     assertThat(worker.runOnce(10)).isZero();
     clock.set(now + 7_000);
     assertThat(worker.runOnce(10)).isEqualTo(1);
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
   }
 
   @Test
@@ -145,17 +153,17 @@ final class DeliveryWorkerTest {
 
     assertThat(worker.runOnce(10)).isEqualTo(1);
 
-    Delivery dead = queue.get(id);
+    Delivery dead = get(id);
     assertThat(dead.status()).isEqualTo(DeliveryStatus.DEAD);
     assertThat(dead.lastError()).isEqualTo("HTTP 400: {\"error\": \"bad email\"}");
     clock.advance(Duration.ofHours(1));
     assertThat(worker.runOnce(10)).isZero();
 
     server.enqueue(new MockResponse.Builder().code(200).build());
-    assertThat(queue.replay(webhook.name(), List.of(), clock.millis())).isEqualTo(1);
+    assertThat(queue.replay(WEBHOOK, List.of(), clock.millis())).isEqualTo(1);
     assertThat(worker.runOnce(10)).isEqualTo(1);
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
     assertThat(server.getRequestCount()).isEqualTo(2);
   }
 
@@ -166,7 +174,7 @@ final class DeliveryWorkerTest {
 
     worker(webhook, webhookSettings()).runOnce(10);
 
-    assertThat(queue.get(id).lastError()).isEqualTo("HTTP 422: " + "x".repeat(500) + "...");
+    assertThat(get(id).lastError()).isEqualTo("HTTP 422: " + "x".repeat(500) + "...");
   }
 
   @Test
@@ -179,8 +187,8 @@ final class DeliveryWorkerTest {
     clock.advance(Duration.ofHours(1));
     assertThat(worker.runOnce(10)).isZero();
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DEAD);
-    assertThat(queue.get(id).lastError()).isEqualTo("HTTP 501: no");
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(id).lastError()).isEqualTo("HTTP 501: no");
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -191,13 +199,17 @@ final class DeliveryWorkerTest {
     HttpSender fast = new HttpSender(Duration.ofMillis(500));
     DeliveryWorker worker =
         new DeliveryWorker(
-            webhook, webhookSettings(), queue, fast, new RetryPolicy(new Random(42)), clock);
+            DestinationConfig.of(webhook, webhookSettings()),
+            queue,
+            fast,
+            new RetryPolicy(new Random(42)),
+            clock);
 
     long started = System.nanoTime();
     assertThat(worker.runOnce(10)).isEqualTo(1);
 
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
-    Delivery retrying = queue.get(id);
+    Delivery retrying = get(id);
     assertThat(retrying.status()).isEqualTo(DeliveryStatus.RETRYING);
     assertThat(retrying.lastError())
         .startsWith("network error: ")
@@ -207,13 +219,13 @@ final class DeliveryWorkerTest {
   @Test
   void unreachableDestination_retriesAsNetworkError() throws IOException {
     long id = enqueue(webhook, "u1", "m1", "{}");
-    DestinationSettings settings = webhookSettings();
+    Map<String, String> settings = webhookSettings();
     server.close();
 
     worker(webhook, settings).runOnce(10);
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.RETRYING);
-    assertThat(queue.get(id).lastError()).startsWith("network error: ");
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.RETRYING);
+    assertThat(get(id).lastError()).startsWith("network error: ");
   }
 
   @Test
@@ -226,8 +238,7 @@ final class DeliveryWorkerTest {
         new RetryPolicy(Duration.ofSeconds(1), Duration.ofMinutes(1), 3, new Random(42));
     DeliveryWorker worker =
         new DeliveryWorker(
-            webhook,
-            webhookSettings(),
+            DestinationConfig.of(webhook, webhookSettings()),
             queue,
             new HttpSender(Duration.ofSeconds(5)),
             policy,
@@ -238,7 +249,7 @@ final class DeliveryWorkerTest {
       clock.advance(Duration.ofMinutes(1));
     }
 
-    Delivery dead = queue.get(id);
+    Delivery dead = get(id);
     assertThat(dead.status()).isEqualTo(DeliveryStatus.DEAD);
     assertThat(dead.attempts()).isEqualTo(3);
     assertThat(dead.lastError())
@@ -250,15 +261,14 @@ final class DeliveryWorkerTest {
   @Test
   void mailchimpWithoutEmail_skippedWithReason() {
     Destination mailchimp = new MailchimpDestination();
-    DestinationSettings settings =
-        DestinationSettings.of(
-            Map.of("apiKey", "key-us6", "listId", "list1", "baseUrl", baseUrl()), null);
+    Map<String, String> settings =
+        Map.of("apiKey", "key-us6", "listId", "list1", "baseUrl", baseUrl());
     long id = enqueue(mailchimp, "u1", "m1", "{\"firstName\": \"Peter\"}");
 
     assertThat(worker(mailchimp, settings).runOnce(10)).isEqualTo(1);
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.SKIPPED);
-    assertThat(queue.get(id).lastError()).contains("email");
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.SKIPPED);
+    assertThat(get(id).lastError()).contains("email");
     assertThat(server.getRequestCount()).isZero();
   }
 
@@ -266,10 +276,10 @@ final class DeliveryWorkerTest {
   void missingSetting_deadWithoutSending() {
     long id = enqueue(webhook, "u1", "m1", "{}");
 
-    worker(webhook, DestinationSettings.of(Map.of(), null)).runOnce(10);
+    worker(webhook, Map.of()).runOnce(10);
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DEAD);
-    assertThat(queue.get(id).lastError()).contains("url").contains("required");
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(id).lastError()).contains("url").contains("required");
     assertThat(server.getRequestCount()).isZero();
   }
 
@@ -277,10 +287,10 @@ final class DeliveryWorkerTest {
   void invalidSetting_deadWithTheAdaptersMessage() {
     long id = enqueue(webhook, "u1", "m1", "{}");
 
-    worker(webhook, DestinationSettings.of(Map.of("url", "ftp://example.com"), null)).runOnce(10);
+    worker(webhook, Map.of("url", "ftp://example.com")).runOnce(10);
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DEAD);
-    assertThat(queue.get(id).lastError()).contains("http:// or https://");
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(id).lastError()).contains("http:// or https://");
   }
 
   @Test
@@ -288,20 +298,19 @@ final class DeliveryWorkerTest {
     queue.enqueue(
         List.of(
             new NewDelivery(
-                webhook.name(),
+                WEBHOOK,
                 "u1",
                 "t1",
                 "{\"type\":\"track\",\"userId\":\"u1\"}".getBytes(StandardCharsets.UTF_8)),
-            new NewDelivery(
-                webhook.name(), "u2", "x1", "not json".getBytes(StandardCharsets.UTF_8))),
+            new NewDelivery(WEBHOOK, "u2", "x1", "not json".getBytes(StandardCharsets.UTF_8))),
         clock.millis());
 
     assertThat(worker(webhook, webhookSettings()).runOnce(10)).isEqualTo(2);
 
-    Delivery track = queue.get(queue.idOf(webhook.name(), "t1"));
+    Delivery track = get(idOf(WEBHOOK, "t1"));
     assertThat(track.status()).isEqualTo(DeliveryStatus.SKIPPED);
     assertThat(track.lastError()).contains("only identify");
-    Delivery garbage = queue.get(queue.idOf(webhook.name(), "x1"));
+    Delivery garbage = get(idOf(WEBHOOK, "x1"));
     assertThat(garbage.status()).isEqualTo(DeliveryStatus.SKIPPED);
     assertThat(garbage.lastError()).contains("cannot be read");
     assertThat(server.getRequestCount()).isZero();
@@ -319,17 +328,17 @@ final class DeliveryWorkerTest {
     DeliveryWorker worker = worker(webhook, webhookSettings());
 
     assertThat(worker.runOnce(10)).isEqualTo(2); // m1 fails; another person's m3 is not held
-    assertThat(queue.get(first).status()).isEqualTo(DeliveryStatus.RETRYING);
-    assertThat(queue.get(second).status()).isEqualTo(DeliveryStatus.PENDING);
-    assertThat(queue.get(other).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(first).status()).isEqualTo(DeliveryStatus.RETRYING);
+    assertThat(get(second).status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(get(other).status()).isEqualTo(DeliveryStatus.DELIVERED);
 
-    clock.set(queue.get(first).nextAttemptAtMillis());
+    clock.set(get(first).nextAttemptAtMillis());
     assertThat(worker.runOnce(10)).isEqualTo(1);
-    assertThat(queue.get(first).status()).isEqualTo(DeliveryStatus.DELIVERED);
-    assertThat(queue.get(second).status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(get(first).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(second).status()).isEqualTo(DeliveryStatus.PENDING);
 
     assertThat(worker.runOnce(10)).isEqualTo(1);
-    assertThat(queue.get(second).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(second).status()).isEqualTo(DeliveryStatus.DELIVERED);
 
     List<String> sent = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) sent.add(body(server.takeRequest()).get("messageId").textValue());
@@ -345,36 +354,178 @@ final class DeliveryWorkerTest {
     worker.start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (queue.get(id).status() != DeliveryStatus.DELIVERED && System.nanoTime() < deadline) {
+      while (get(id).status() != DeliveryStatus.DELIVERED && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
     } finally {
       worker.close();
     }
 
-    assertThat(queue.get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
     long later = enqueue(webhook, "u1", "m2", "{}");
     Thread.sleep(300);
-    assertThat(queue.get(later).status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(get(later).status()).isEqualTo(DeliveryStatus.PENDING);
   }
 
-  private DeliveryWorker worker(Destination destination, DestinationSettings settings) {
+  @Test
+  void mixpanel_threePeople_oneEngageRequestWithThreeUpdatesInQueueOrder() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder().code(200).body("{\"status\": 1, \"error\": null}").build());
+    Destination mixpanel = new MixpanelDestination();
+    long a = enqueue(mixpanel, "u1", "m1", "{\"plan\": \"a\"}");
+    long b = enqueue(mixpanel, "u2", "m2", "{\"plan\": \"b\"}");
+    long c = enqueue(mixpanel, "u3", "m3", "{\"plan\": \"c\"}");
+
+    assertThat(worker(mixpanel, mixpanelSettings()).runOnce(10)).isEqualTo(3);
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    RecordedRequest request = server.takeRequest();
+    assertThat(request.getTarget()).isEqualTo("/engage?verbose=1");
+    JsonNode updates = Json.read(request.getBody().toByteArray());
+    assertThat(updates).hasSize(3);
+    assertThat(updates.get(0).get("$distinct_id").textValue()).isEqualTo("u1");
+    assertThat(updates.get(2).get("$set").get("plan").textValue()).isEqualTo("c");
+    for (long id : List.of(a, b, c)) {
+      assertThat(get(id).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    }
+  }
+
+  @Test
+  void mixpanel_onePersonsTwoCalls_neverInOneBatch() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200).body("{\"status\": 1}").build());
+    server.enqueue(new MockResponse.Builder().code(200).body("{\"status\": 1}").build());
+    Destination mixpanel = new MixpanelDestination();
+    enqueue(mixpanel, "u1", "m1", "{\"plan\": \"free\"}");
+    enqueue(mixpanel, "u1", "m2", "{\"plan\": \"pro\"}");
+    DeliveryWorker worker = worker(mixpanel, mixpanelSettings());
+
+    assertThat(worker.runOnce(10)).isEqualTo(1);
+    assertThat(worker.runOnce(10)).isEqualTo(1);
+
+    assertThat(
+            Json.read(server.takeRequest().getBody().toByteArray())
+                .get(0)
+                .get("$set")
+                .get("plan")
+                .textValue())
+        .isEqualTo("free");
+    assertThat(
+            Json.read(server.takeRequest().getBody().toByteArray())
+                .get(0)
+                .get("$set")
+                .get("plan")
+                .textValue())
+        .isEqualTo("pro");
+  }
+
+  @Test
+  void mixpanel_batchRejectedIn200_eachSentAlone_onlyTheBadOneDead() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body("{\"status\": 0, \"error\": \"bad $set\"}")
+            .build());
+    server.enqueue(
+        new MockResponse.Builder().code(200).body("{\"status\": 1, \"error\": null}").build());
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .body("{\"status\": 0, \"error\": \"bad $set\"}")
+            .build());
+    Destination mixpanel = new MixpanelDestination();
+    long good = enqueue(mixpanel, "u1", "m1", "{\"plan\": \"a\"}");
+    long bad = enqueue(mixpanel, "u2", "m2", "{\"plan\": \"b\"}");
+
+    assertThat(worker(mixpanel, mixpanelSettings()).runOnce(10)).isEqualTo(2);
+
+    assertThat(server.getRequestCount()).isEqualTo(3);
+    assertThat(get(good).status()).isEqualTo(DeliveryStatus.DELIVERED);
+    assertThat(get(bad).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(bad).lastError()).isEqualTo("HTTP 200 rejected: bad $set");
+  }
+
+  @Test
+  void mixpanel_batch503_everyCallRetried() {
+    server.enqueue(new MockResponse.Builder().code(503).body("down").build());
+    Destination mixpanel = new MixpanelDestination();
+    long a = enqueue(mixpanel, "u1", "m1", "{\"plan\": \"a\"}");
+    long b = enqueue(mixpanel, "u2", "m2", "{\"plan\": \"b\"}");
+
+    assertThat(worker(mixpanel, mixpanelSettings()).runOnce(10)).isEqualTo(2);
+
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(get(a).status()).isEqualTo(DeliveryStatus.RETRYING);
+    assertThat(get(b).status()).isEqualTo(DeliveryStatus.RETRYING);
+    assertThat(get(b).lastError()).isEqualTo("HTTP 503: down");
+  }
+
+  @Test
+  void amplitude_twoPeople_oneIdentifyRequestWithBothIdentifications() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200).body("success").build());
+    Destination amplitude = new AmplitudeDestination();
+    enqueue(amplitude, "u1", "m1", "{\"plan\": \"a\"}");
+    enqueue(amplitude, "u2", "m2", "{\"plan\": \"b\"}");
+
+    assertThat(worker(amplitude, Map.of("apiKey", "k1", "baseUrl", baseUrl())).runOnce(10))
+        .isEqualTo(2);
+
+    RecordedRequest request = server.takeRequest();
+    assertThat(request.getTarget()).isEqualTo("/identify");
+    String form = request.getBody().utf8();
+    assertThat(form).startsWith("api_key=k1&identification=");
+    String identification =
+        java.net.URLDecoder.decode(
+            form.substring(form.indexOf("identification=") + 15), StandardCharsets.UTF_8);
+    JsonNode identifications = Json.read(identification.getBytes(StandardCharsets.UTF_8));
+    assertThat(identifications).hasSize(2);
+    assertThat(identifications.get(1).get("user_id").textValue()).isEqualTo("u2");
+  }
+
+  @Test
+  void integrationsOptions_reachTheAdapter() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200).build());
+    Destination mailchimp = new MailchimpDestination();
+    Map<String, String> settings =
+        Map.of("apiKey", "key-us6", "listId", "list1", "baseUrl", baseUrl());
+    enqueueJson(
+        mailchimp,
+        "u1",
+        "{\"type\": \"identify\", \"userId\": \"u1\", \"messageId\": \"m1\","
+            + " \"traits\": {\"email\": \"a@example.com\"},"
+            + " \"integrations\": {\"MailChimp\": {\"listId\": \"other\"}}}");
+
+    worker(mailchimp, settings).runOnce(10);
+
+    assertThat(server.takeRequest().getTarget()).startsWith("/3.0/lists/other/members/");
+  }
+
+  private DeliveryWorker worker(Destination destination, Map<String, String> settings) {
     return new DeliveryWorker(
-        destination,
-        settings,
+        DestinationConfig.of(destination, settings),
         queue,
         new HttpSender(Duration.ofSeconds(5)),
         new RetryPolicy(new Random(42)),
         clock);
   }
 
-  private DestinationSettings webhookSettings() {
-    return DestinationSettings.of(Map.of("url", baseUrl() + "/hook"), null);
+  private Map<String, String> mixpanelSettings() {
+    return Map.of("token", "tok", "baseUrl", baseUrl());
+  }
+
+  private Map<String, String> webhookSettings() {
+    return Map.of("url", baseUrl() + "/hook");
   }
 
   private String baseUrl() {
     String url = server.url("/").toString();
     return url.substring(0, url.length() - 1);
+  }
+
+  private void enqueueJson(Destination destination, String userId, String json) {
+    Message message = NORMALIZER.normalize(read(json), null, "203.0.113.7").message();
+    queue.enqueue(
+        List.of(new NewDelivery(key(destination), userId, message.messageId(), message.toJson())),
+        clock.millis());
   }
 
   private long enqueue(Destination destination, String userId, String messageId, String traits) {
@@ -388,9 +539,26 @@ final class DeliveryWorkerTest {
             + "}";
     Message message = NORMALIZER.normalize(read(json), null, "203.0.113.7").message();
     queue.enqueue(
-        List.of(new NewDelivery(destination.name(), userId, messageId, message.toJson())),
+        List.of(new NewDelivery(key(destination), userId, messageId, message.toJson())),
         clock.millis());
-    return queue.idOf(destination.name(), messageId);
+    return idOf(key(destination), messageId);
+  }
+
+  private Delivery get(long id) {
+    return queue.find(id).orElseThrow();
+  }
+
+  private long idOf(String destination, String messageId) {
+    for (DeliveryStatus status : DeliveryStatus.values()) {
+      for (Delivery d : queue.list(destination, status, 1_000)) {
+        if (d.messageId().equals(messageId)) return d.id();
+      }
+    }
+    throw new AssertionError("no delivery of " + messageId + " to " + destination);
+  }
+
+  private static String key(Destination destination) {
+    return Destination.key(destination.name());
   }
 
   private static JsonNode read(String json) {

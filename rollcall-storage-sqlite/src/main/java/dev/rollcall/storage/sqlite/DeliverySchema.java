@@ -17,5 +17,8 @@ final class DeliverySchema {
               + "CREATE UNIQUE INDEX deliveries_message ON deliveries (destination, message_id);"
               + "CREATE INDEX deliveries_due ON deliveries (destination, status, next_attempt_at);"
               // the person-order check: an earlier open delivery of the same person
-              + "CREATE INDEX deliveries_person ON deliveries (destination, person_key, id)");
+              + "CREATE INDEX deliveries_person ON deliveries (destination, person_key, id)",
+          // how far the router has read the event log; moves in the enqueue's transaction
+          "CREATE TABLE router (id INTEGER PRIMARY KEY CHECK (id = 1),"
+              + " routed_up_to INTEGER NOT NULL); INSERT INTO router VALUES (1, 0)");
 }

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Delivery queues of every destination in one SQLite file (WAL): one write connection, used by one
@@ -75,7 +76,7 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
-  public void enqueue(List<NewDelivery> deliveries, long nowMillis) {
+  public void enqueue(List<NewDelivery> deliveries, long nowMillis, long routedUpTo) {
     write(
         sql -> {
           long stamp = stamp();
@@ -91,8 +92,17 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
                 nowMillis,
                 stamp);
           }
+          if (routedUpTo >= 0) {
+            sql.update("UPDATE router SET routed_up_to = ? WHERE id = 1", routedUpTo);
+          }
           return null;
         });
+  }
+
+  @Override
+  public long routedUpTo() {
+    return read(
+        sql -> ((Number) sql.one("SELECT routed_up_to FROM router WHERE id = 1")).longValue());
   }
 
   @Override
@@ -101,13 +111,27 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
-  public void delivered(long id, long nowMillis) {
+  public void delivered(List<Long> ids, long nowMillis) {
     write(
-        sql ->
+        sql -> {
+          long stamp = stamp();
+          for (long id : ids) {
             sql.update(
-                "UPDATE deliveries SET status = 'DELIVERED', updated_at = ? WHERE id = ?",
-                stamp(),
-                id));
+                "UPDATE deliveries SET status = 'DELIVERED', attempts = attempts + 1,"
+                    + " updated_at = ? WHERE id = ?",
+                stamp,
+                id);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public Optional<Delivery> find(long id) {
+    return read(
+        sql ->
+            deliveries(sql, "SELECT " + COLUMNS + " FROM deliveries WHERE id = ?", id).stream()
+                .findFirst());
   }
 
   @Override
