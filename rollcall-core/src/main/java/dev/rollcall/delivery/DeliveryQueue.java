@@ -70,6 +70,9 @@ public interface DeliveryQueue extends AutoCloseable {
   /** Deliveries of a destination in a status, newest first. */
   List<Delivery> list(String destination, DeliveryStatus status, int limit);
 
+  /** The names of the destinations that have deliveries, sorted. */
+  List<String> destinations();
+
   @Override
   void close();
 

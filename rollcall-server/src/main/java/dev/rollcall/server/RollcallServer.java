@@ -10,6 +10,9 @@ import dev.rollcall.server.collect.CollectorMetrics;
 import dev.rollcall.server.config.Secrets;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.WriteKeys;
+import dev.rollcall.server.destination.DeliveryApi;
+import dev.rollcall.server.destination.DeliveryOps;
+import dev.rollcall.server.destination.DeliveryService;
 import dev.rollcall.server.destination.PreviewApi;
 import dev.rollcall.server.http.AdminAuth;
 import dev.rollcall.server.http.AnalyticsJsSettings;
@@ -37,6 +40,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -63,6 +67,7 @@ public final class RollcallServer implements AutoCloseable {
   private final SqliteEventLog log;
   private final SqliteProfileStore profiles;
   private final Processor processor;
+  private final DeliveryService delivery;
   private final String adminToken;
   private final boolean adminTokenGenerated;
   private final Vertx vertx;
@@ -76,6 +81,7 @@ public final class RollcallServer implements AutoCloseable {
       SqliteEventLog log,
       SqliteProfileStore profiles,
       Processor processor,
+      DeliveryService delivery,
       Secrets.Generated adminToken,
       Vertx vertx,
       HttpServer http) {
@@ -86,6 +92,7 @@ public final class RollcallServer implements AutoCloseable {
     this.log = log;
     this.profiles = profiles;
     this.processor = processor;
+    this.delivery = delivery;
     this.adminToken = adminToken.value();
     this.adminTokenGenerated = adminToken.created();
     this.vertx = vertx;
@@ -99,15 +106,19 @@ public final class RollcallServer implements AutoCloseable {
     SqliteEventLog log = null;
     SqliteProfileStore profiles = null;
     Processor processor = null;
+    DeliveryService delivery = null;
     Vertx vertx = null;
     try {
-      List<String> keys = config.writeKeys();
+      // the write keys of writeKeys send to every destination; named sources have their own
+      List<String> unnamedKeys = config.writeKeys();
       boolean generated = false;
-      if (keys.isEmpty()) {
+      if (unnamedKeys.isEmpty() && config.sources().isEmpty()) {
         Secrets.Generated key = Secrets.readOrCreate(dataDir.resolve("write-key"));
-        keys = List.of(key.value());
+        unnamedKeys = List.of(key.value());
         generated = key.created();
       }
+      List<String> keys = new ArrayList<>(unnamedKeys);
+      config.sources().forEach(source -> keys.add(source.writeKey()));
       Secrets.Generated adminToken =
           config.adminToken() != null
               ? new Secrets.Generated(config.adminToken(), false)
@@ -127,9 +138,19 @@ public final class RollcallServer implements AutoCloseable {
       log.addCommitListener((entries, nanos) -> running.wake());
       registerProcessorMetrics(registry, processor, clock);
       processor.start();
+      delivery =
+          DeliveryService.start(
+              config,
+              unnamedKeys,
+              log,
+              processor,
+              dataDir.resolve("deliveries.db"),
+              registry,
+              clock);
 
       vertx = Vertx.vertx();
       WriteKeys writeKeys = new WriteKeys(keys);
+
       Collector collector =
           new Collector(vertx, writeKeys, new MessageNormalizer(clock), log, metrics);
       Router router = router(vertx, collector, writeKeys, log, registry);
@@ -143,6 +164,16 @@ public final class RollcallServer implements AutoCloseable {
           .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
           .handler(new AdminAuth(adminToken.value()))
           .handler(previewApi::handle);
+      DeliveryApi deliveryApi =
+          new DeliveryApi(new DeliveryOps(delivery.queue(), delivery.destinations(), clock));
+      AdminAuth auth = new AdminAuth(adminToken.value());
+      router.get("/v1/destinations").handler(auth).handler(deliveryApi::destinations);
+      router.get("/v1/deliveries").handler(auth).handler(deliveryApi::deliveries);
+      router
+          .post("/v1/deliveries/replay")
+          .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
+          .handler(auth)
+          .handler(deliveryApi::replay);
       SqliteEventLog openLog = log;
       router.get("/health").handler(ctx -> health(ctx, openLog, running, clock));
       HttpServer http =
@@ -159,9 +190,20 @@ public final class RollcallServer implements AutoCloseable {
               .toCompletableFuture()
               .get(30, TimeUnit.SECONDS);
       return new RollcallServer(
-          config, keys, generated, lockChannel, log, profiles, processor, adminToken, vertx, http);
+          config,
+          keys,
+          generated,
+          lockChannel,
+          log,
+          profiles,
+          processor,
+          delivery,
+          adminToken,
+          vertx,
+          http);
     } catch (Exception | Error e) {
       if (vertx != null) vertx.close();
+      if (delivery != null) delivery.close();
       if (processor != null) processor.close();
       if (profiles != null) profiles.close();
       if (log != null) log.close();
@@ -323,6 +365,10 @@ public final class RollcallServer implements AutoCloseable {
     return processor;
   }
 
+  public DeliveryService delivery() {
+    return delivery;
+  }
+
   /** The admin token: the configured one, or the one generated in the data directory. */
   public String adminToken() {
     return adminToken;
@@ -340,6 +386,7 @@ public final class RollcallServer implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("the HTTP server did not stop cleanly: {}", e.toString());
     }
+    delivery.close();
     processor.close();
     log.close();
     profiles.close();

@@ -3,6 +3,8 @@ package dev.rollcall.server.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.rollcall.destination.Destination;
+import dev.rollcall.destination.Destinations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +26,30 @@ import java.util.Map;
  * writeKeys: [KEY1, KEY2]
  * adminToken: TOKEN
  * dedupWindowSeconds: 86400
+ * sources:                      # named sources, each with its own destinations
+ *   app:
+ *     writeKey: ${APP_WRITE_KEY}
+ *     destinations: [mixpanel]  # omitted: every destination
+ * destinations:                 # name: settings; the name is the adapter unless type says
+ *   mixpanel:
+ *     token: ${MIXPANEL_TOKEN}
+ *   mixpanel-eu:
+ *     type: mixpanel
+ *     token: ${MIXPANEL_EU_TOKEN}
+ *     baseUrl: https://api-eu.mixpanel.com
+ *     timeoutSeconds: 10        # per request (default 10)
+ *     maxAttempts: 10           # before the dead-letter queue (default 10)
  * </pre>
  *
- * Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code ROLLCALL_WRITE_KEYS}
- * (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code ROLLCALL_DEDUP_WINDOW_SECONDS}, and
- * {@code ROLLCALL_CONFIG} for the file itself.
+ * In {@code sources} and {@code destinations}, {@code ${NAME}} is replaced by the environment
+ * variable {@code NAME}, so secrets stay out of the file; a variable that is not set is an error.
+ * Destination names are matched as Segment's are, without regard to case, spaces or punctuation
+ * ({@code Mixpanel-EU} is {@code mixpaneleu}). The write keys of {@code writeKeys} send to every
+ * destination.
+ *
+ * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
+ * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
+ * ROLLCALL_DEDUP_WINDOW_SECONDS}, and {@code ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -72,10 +93,12 @@ public final class ConfigLoader {
               env("ROLLCALL_DEDUP_WINDOW_SECONDS"),
               text(file, "dedupWindowSeconds"));
       if (dedup != null) builder.dedupWindow(Duration.ofSeconds(dedup));
+      builder.destinations(destinations(file));
+      builder.sources(sources(file));
+      return builder.build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException(e.getMessage());
     }
-    return builder.build();
   }
 
   private List<String> writeKeys(CommandLineValues cli, JsonNode file) throws ConfigException {
@@ -101,6 +124,108 @@ public final class ConfigLoader {
       list.add(key.textValue());
     }
     return list;
+  }
+
+  private List<DestinationSetup> destinations(JsonNode file) throws ConfigException {
+    JsonNode section = file == null ? null : file.get("destinations");
+    List<DestinationSetup> list = new ArrayList<>();
+    if (section == null || section.isNull()) return list;
+    if (!section.isObject()) {
+      throw new ConfigException("destinations must map each destination's name to its settings");
+    }
+    for (Map.Entry<String, JsonNode> entry : section.properties()) {
+      String path = "destinations." + entry.getKey();
+      JsonNode body = entry.getValue();
+      if (body.isNull())
+        body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      if (!body.isObject()) throw new ConfigException(path + " must be a mapping of settings");
+      String name = Destination.key(entry.getKey());
+      if (name.isEmpty()) throw new ConfigException(path + ": a name needs letters or digits");
+      Map<String, String> settings = new java.util.LinkedHashMap<>();
+      String type = entry.getKey();
+      java.time.Duration timeout = DestinationSetup.DEFAULT_TIMEOUT;
+      int maxAttempts = DestinationSetup.DEFAULT_MAX_ATTEMPTS;
+      for (Map.Entry<String, JsonNode> setting : body.properties()) {
+        String settingPath = path + "." + setting.getKey();
+        if (setting.getValue().isContainerNode()) {
+          throw new ConfigException(settingPath + " must be a single value");
+        }
+        String value = expand(settingPath, setting.getValue().asText());
+        switch (setting.getKey()) {
+          case "type" -> type = value;
+          case "timeoutSeconds" ->
+              timeout = java.time.Duration.ofSeconds(positive(settingPath, value));
+          case "maxAttempts" -> maxAttempts = positive(settingPath, value);
+          default -> settings.put(setting.getKey(), value);
+        }
+      }
+      if (Destinations.find(type) == null) {
+        throw new ConfigException(
+            path + ": no destination is called " + type + "; known: " + Destinations.names());
+      }
+      list.add(new DestinationSetup(name, type, settings, timeout, maxAttempts));
+    }
+    return list;
+  }
+
+  private List<SourceSetup> sources(JsonNode file) throws ConfigException {
+    JsonNode section = file == null ? null : file.get("sources");
+    List<SourceSetup> list = new ArrayList<>();
+    if (section == null || section.isNull()) return list;
+    if (!section.isObject()) {
+      throw new ConfigException("sources must map each source's name to its writeKey");
+    }
+    for (Map.Entry<String, JsonNode> entry : section.properties()) {
+      String path = "sources." + entry.getKey();
+      JsonNode body = entry.getValue();
+      JsonNode key = body.get("writeKey");
+      if (key == null || !key.isValueNode() || key.asText().isBlank()) {
+        throw new ConfigException(path + ".writeKey is required");
+      }
+      List<String> destinations = null;
+      JsonNode names = body.get("destinations");
+      if (names != null && !names.isNull()) {
+        if (!names.isArray()) {
+          throw new ConfigException(path + ".destinations must be a list of destination names");
+        }
+        destinations = new ArrayList<>();
+        for (JsonNode name : names) destinations.add(Destination.key(name.asText()));
+      }
+      list.add(
+          new SourceSetup(entry.getKey(), expand(path + ".writeKey", key.asText()), destinations));
+    }
+    return list;
+  }
+
+  /** Replaces each {@code ${NAME}} with the environment variable NAME. */
+  private String expand(String path, String value) throws ConfigException {
+    StringBuilder out = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int start = value.indexOf("${", at);
+      if (start < 0) break;
+      int end = value.indexOf('}', start);
+      if (end < 0) break;
+      String variable = value.substring(start + 2, end);
+      String replacement = environment.get(variable);
+      if (replacement == null) {
+        throw new ConfigException(
+            path + " uses the environment variable " + variable + ", which is not set");
+      }
+      out.append(value, at, start).append(replacement);
+      at = end + 1;
+    }
+    return out.append(value.substring(at)).toString();
+  }
+
+  private static int positive(String path, String value) throws ConfigException {
+    try {
+      int number = Integer.parseInt(value.trim());
+      if (number > 0) return number;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ConfigException(path + " must be a positive whole number, not " + value);
   }
 
   private String env(String name) {

@@ -20,6 +20,8 @@ public final class ServerConfig {
   private final String adminToken;
   private final Duration dedupWindow;
   private final int maxPendingEntries;
+  private final List<SourceSetup> sources;
+  private final List<DestinationSetup> destinations;
 
   private ServerConfig(Builder builder) {
     this.host = builder.host;
@@ -29,6 +31,8 @@ public final class ServerConfig {
     this.adminToken = builder.adminToken;
     this.dedupWindow = builder.dedupWindow;
     this.maxPendingEntries = builder.maxPendingEntries;
+    this.sources = List.copyOf(builder.sources);
+    this.destinations = List.copyOf(builder.destinations);
   }
 
   public static Builder builder() {
@@ -70,6 +74,16 @@ public final class ServerConfig {
     return maxPendingEntries;
   }
 
+  /** Named sources, each with its own write key and destinations. */
+  public List<SourceSetup> sources() {
+    return sources;
+  }
+
+  /** The destinations calls are delivered to. */
+  public List<DestinationSetup> destinations() {
+    return destinations;
+  }
+
   public Builder toBuilder() {
     return builder()
         .host(host)
@@ -78,7 +92,9 @@ public final class ServerConfig {
         .writeKeys(writeKeys)
         .adminToken(adminToken)
         .dedupWindow(dedupWindow)
-        .maxPendingEntries(maxPendingEntries);
+        .maxPendingEntries(maxPendingEntries)
+        .sources(sources)
+        .destinations(destinations);
   }
 
   public static final class Builder {
@@ -89,6 +105,19 @@ public final class ServerConfig {
     private String adminToken;
     private Duration dedupWindow = Duration.ofHours(24);
     private int maxPendingEntries = 100_000;
+    private List<SourceSetup> sources = List.of();
+    private List<DestinationSetup> destinations = List.of();
+
+    public Builder sources(List<SourceSetup> sources) {
+      this.sources = List.copyOf(sources);
+      return this;
+    }
+
+    /** Destination names must be unique; a source may only name configured destinations. */
+    public Builder destinations(List<DestinationSetup> destinations) {
+      this.destinations = List.copyOf(destinations);
+      return this;
+    }
 
     public Builder host(String host) {
       if (host == null) throw new NullPointerException("host == null");
@@ -145,6 +174,21 @@ public final class ServerConfig {
     }
 
     public ServerConfig build() {
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (DestinationSetup destination : destinations) {
+        if (!names.add(destination.name())) {
+          throw new IllegalArgumentException("two destinations are named " + destination.name());
+        }
+      }
+      for (SourceSetup source : sources) {
+        if (source.destinations() == null) continue;
+        for (String name : source.destinations()) {
+          if (!names.contains(name)) {
+            throw new IllegalArgumentException(
+                "sources." + source.name() + " sends to " + name + ", which is not configured");
+          }
+        }
+      }
       return new ServerConfig(this);
     }
   }

@@ -238,6 +238,20 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
+  public List<String> destinations() {
+    return read(
+        sql -> {
+          List<String> names = new ArrayList<>();
+          try (ResultSet rows =
+              sql.bind("SELECT DISTINCT destination FROM deliveries ORDER BY destination")
+                  .executeQuery()) {
+            while (rows.next()) names.add(rows.getString(1));
+          }
+          return names;
+        });
+  }
+
+  @Override
   public void close() {
     synchronized (writer) {
       writer.close();

@@ -1,0 +1,28 @@
+package dev.rollcall.server.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One destination as configured.
+ *
+ * @param name its name in the queue, the API and metrics: the key under {@code destinations:}
+ * @param type the adapter, as Segment spells it or its key ({@code mixpanel}, {@code Customer.io})
+ * @param settings the adapter's settings, {@code ${VAR}} already expanded; never logged
+ * @param timeout how long one request may take, connecting and answering included
+ * @param maxAttempts attempts in all before a delivery is dead
+ */
+public record DestinationSetup(
+    String name, String type, Map<String, String> settings, Duration timeout, int maxAttempts) {
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_ATTEMPTS = 10;
+
+  public DestinationSetup {
+    settings = Map.copyOf(settings);
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + type + ")"; // never the settings: they hold secrets
+  }
+}
