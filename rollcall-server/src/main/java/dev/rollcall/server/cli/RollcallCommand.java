@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       NormalizeCommand.class,
       ProfileCommand.class,
+      DeliveryCommands.Destinations.class,
+      DeliveryCommands.Deliveries.class,
+      DeliveryCommands.Replay.class,
       RebuildCommand.class,
       PreviewCommand.class
     })

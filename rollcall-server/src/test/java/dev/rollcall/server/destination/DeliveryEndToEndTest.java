@@ -194,6 +194,42 @@ final class DeliveryEndToEndTest {
   }
 
   @Test
+  void cli_listsTheDeadDelivery_andReplaysIt_whileTheServerRuns() throws Exception {
+    MockWebServer stub = stub();
+    stub.enqueue(new MockResponse.Builder().code(404).body("no such hook").build());
+    stub.enqueue(new MockResponse.Builder().code(200).build());
+    start(List.of(webhook(stub)));
+    identify(call("ucli", "mcli"));
+    await(() -> server.delivery().queue().stats("webhook").dead() == 1);
+    String data = dir.resolve("data").toString();
+
+    String[] listed =
+        cli("deliveries", "--data", data, "--destination", "WebHook", "--status", "DEAD");
+    assertThat(listed[0]).isEqualTo("0");
+    JsonNode deliveries = Json.read(listed[1].getBytes(StandardCharsets.UTF_8)).get("deliveries");
+    assertThat(deliveries).hasSize(1);
+    assertThat(deliveries.get(0).get("lastError").textValue()).isEqualTo("HTTP 404: no such hook");
+
+    String[] replayed = cli("replay", "--data", data, "--destination", "webhook");
+    assertThat(replayed[0]).isEqualTo("0");
+    assertThat(Json.read(replayed[1].getBytes(StandardCharsets.UTF_8)).get("replayed").intValue())
+        .isEqualTo(1);
+    await(() -> delivered("webhook") == 1);
+
+    String[] stats = cli("destinations", "--data", data);
+    assertThat(
+            Json.read(stats[1].getBytes(StandardCharsets.UTF_8))
+                .get("destinations")
+                .get(0)
+                .get("delivered")
+                .intValue())
+        .isEqualTo(1);
+    String[] bad = cli("deliveries", "--data", data, "--status", "lost");
+    assertThat(bad[0]).isEqualTo("2");
+    assertThat(bad[2]).contains("status must be one of");
+  }
+
+  @Test
   void hangingDestination_timesOut_thenDeliveredWhenItAnswers() throws Exception {
     MockWebServer stub = stub();
     stub.enqueue(new MockResponse.Builder().code(200).headersDelay(5, TimeUnit.SECONDS).build());
@@ -288,6 +324,17 @@ final class DeliveryEndToEndTest {
                 .destinations(destinations)
                 .build(),
             Clock.systemUTC());
+  }
+
+  /** Runs the CLI; returns its exit status, standard output and standard error. */
+  private static String[] cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = dev.rollcall.server.cli.RollcallCommand.newCommandLine();
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    int exit = cli.execute(args);
+    return new String[] {String.valueOf(exit), out.toString(), err.toString()};
   }
 
   private MockWebServer stub() throws Exception {
