@@ -38,23 +38,56 @@ public interface DeliveryQueue extends AutoCloseable {
    */
   List<Delivery> due(String destination, long nowMillis, int limit);
 
-  /** Marks deliveries DELIVERED, in one transaction (a batch request's calls). */
-  void delivered(List<Long> ids, long nowMillis);
+  /**
+   * What became of one attempt (or of a delivery not sent: skipped, or dead without an attempt).
+   *
+   * @param status DELIVERED, RETRYING, DEAD or SKIPPED
+   * @param nextAttemptAtMillis when RETRYING, when it is due again; ignored otherwise
+   * @param error the failure or the skip reason; null keeps the last one
+   * @param attempted whether a request was sent (counts in {@link Delivery#attempts()})
+   */
+  record Outcome(
+      long id, DeliveryStatus status, long nextAttemptAtMillis, String error, boolean attempted) {
+    public static Outcome delivered(long id) {
+      return new Outcome(id, DeliveryStatus.DELIVERED, 0, null, true);
+    }
+
+    public static Outcome retry(long id, long nextAttemptAtMillis, String error) {
+      return new Outcome(id, DeliveryStatus.RETRYING, nextAttemptAtMillis, error, true);
+    }
+
+    public static Outcome dead(long id, String error, boolean attempted) {
+      return new Outcome(id, DeliveryStatus.DEAD, 0, error, attempted);
+    }
+
+    public static Outcome skipped(long id, String reason) {
+      return new Outcome(id, DeliveryStatus.SKIPPED, 0, reason, false);
+    }
+  }
+
+  /** Records outcomes, all in one transaction (a worker's round). */
+  void record(List<Outcome> outcomes);
 
   default void delivered(long id, long nowMillis) {
-    delivered(List.of(id), nowMillis);
+    record(List.of(Outcome.delivered(id)));
+  }
+
+  /** Counts an attempt and schedules the next one. */
+  default void retry(long id, long nextAttemptAtMillis, String error) {
+    record(List.of(Outcome.retry(id, nextAttemptAtMillis, error)));
+  }
+
+  /** Counts an attempt and moves the delivery to the dead-letter queue with the reason. */
+  default void dead(long id, String error) {
+    record(List.of(Outcome.dead(id, error, true)));
+  }
+
+  default void skipped(long id, String reason) {
+    record(List.of(Outcome.skipped(id, reason)));
   }
 
   /** The delivery with this id, if there is one. */
   Optional<Delivery> find(long id);
-
-  /** Counts an attempt and schedules the next one. */
-  void retry(long id, long nextAttemptAtMillis, String error);
-
-  /** Counts an attempt and moves the delivery to the dead-letter queue with the reason. */
-  void dead(long id, String error);
-
-  void skipped(long id, String reason);
 
   /**
    * Puts dead deliveries back as PENDING, due now, attempts reset.

@@ -6,6 +6,7 @@ import dev.rollcall.Message;
 import dev.rollcall.MessageType;
 import dev.rollcall.delivery.Delivery;
 import dev.rollcall.delivery.DeliveryQueue;
+import dev.rollcall.delivery.DeliveryQueue.Outcome;
 import dev.rollcall.destination.Destination;
 import dev.rollcall.destination.DestinationRequest;
 import dev.rollcall.destination.DestinationSettings;
@@ -18,6 +19,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * <p>When a plan has several requests and a later one fails, the retry sends them all again; the
  * adapters' requests are upserts, so this is harmless.
  *
+ * <p>A round ({@link #runOnce(int)}) takes the due deliveries (at most one per person), sends them
+ * with up to {@code concurrency} requests in flight, and records all their outcomes in one
+ * transaction: one fsync per round, not per call. A crash before that commit sends the round again
+ * (delivery is at least once; the adapters' requests are upserts).
+ *
  * <p>{@link #runOnce(int)} never sleeps: waiting is the queue's {@code nextAttemptAtMillis}. {@link
  * #start()} polls it from one daemon thread every {@value #POLL_MILLIS} ms (simple polling, no
  * wake-up on enqueue, so a new delivery waits up to that long).
@@ -61,16 +71,47 @@ public final class DeliveryWorker implements AutoCloseable {
   private final Clock clock;
   private final int round;
   private final Counts counts = new Counts();
+  private final int concurrency;
+
+  /** The threads that send when {@code concurrency > 1}; they start on the first send. */
+  private final ExecutorService senders;
+
   private Thread thread;
   private volatile boolean running;
   private volatile boolean closing;
 
+  /** One request at a time. */
   public DeliveryWorker(
       DestinationConfig config,
       DeliveryQueue queue,
       HttpSender sender,
       RetryPolicy policy,
       Clock clock) {
+    this(config, queue, sender, policy, clock, 1);
+  }
+
+  /**
+   * @param concurrency requests in flight at once, each for a different person (at least 1)
+   */
+  public DeliveryWorker(
+      DestinationConfig config,
+      DeliveryQueue queue,
+      HttpSender sender,
+      RetryPolicy policy,
+      Clock clock,
+      int concurrency) {
+    if (concurrency < 1) throw new IllegalArgumentException("concurrency < 1: " + concurrency);
+    this.concurrency = concurrency;
+    this.senders =
+        concurrency == 1
+            ? null
+            : Executors.newFixedThreadPool(
+                concurrency,
+                task -> {
+                  Thread t = new Thread(task, "rollcall-delivery-" + config.name() + "-sender");
+                  t.setDaemon(true);
+                  return t;
+                });
     this.config = config;
     this.destination = config.destination();
     this.queue = queue;
@@ -98,27 +139,59 @@ public final class DeliveryWorker implements AutoCloseable {
    */
   public int runOnce(int limit) {
     List<Delivery> due = queue.due(config.name(), clock.millis(), limit);
+    List<Outcome> outcomes = new ArrayList<>();
+    List<List<Ready>> units = new ArrayList<>(); // each unit: one request, or one plan's requests
     List<Ready> batch = new ArrayList<>();
-    int handled = 0;
     for (Delivery delivery : due) {
-      if (stopping()) break;
-      Ready ready = prepare(delivery);
-      if (ready == null) {
-        handled++;
-      } else if (destination.maxBatchSize() > 1 && ready.plan.requests().size() == 1) {
+      Ready ready = prepare(delivery, outcomes);
+      if (ready == null) continue;
+      if (destination.maxBatchSize() > 1 && ready.plan.requests().size() == 1) {
         batch.add(ready);
         if (batch.size() == destination.maxBatchSize()) {
-          handled += sendBatch(batch);
-          batch.clear();
+          units.add(batch);
+          batch = new ArrayList<>();
         }
-      } else if (send(ready)) {
-        handled++;
       } else {
-        break;
+        units.add(List.of(ready));
       }
     }
-    if (!batch.isEmpty() && !stopping()) handled += sendBatch(batch);
-    return handled;
+    if (!batch.isEmpty()) units.add(batch);
+    outcomes.addAll(send(units));
+    if (!outcomes.isEmpty()) record(outcomes);
+    return outcomes.size();
+  }
+
+  /** Sends the units, {@code concurrency} at a time; the outcomes of those sent. */
+  private List<Outcome> send(List<List<Ready>> units) {
+    List<Outcome> outcomes = new ArrayList<>();
+    if (concurrency == 1 || units.size() <= 1) {
+      for (List<Ready> unit : units) {
+        if (stopping()) break;
+        outcomes.addAll(sendUnit(unit));
+      }
+      return outcomes;
+    }
+    List<Future<List<Outcome>>> futures = new ArrayList<>();
+    for (List<Ready> unit : units) {
+      futures.add(senders.submit(() -> stopping() ? List.<Outcome>of() : sendUnit(unit)));
+    }
+    for (Future<List<Outcome>> future : futures) {
+      try {
+        outcomes.addAll(future.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        // the senders finish their requests; what they answered is lost to this round and sent
+        // again (at least once)
+        break;
+      } catch (ExecutionException e) {
+        LOG.error("{} failed to send a delivery; it stays due", config.name(), e.getCause());
+      }
+    }
+    return outcomes;
+  }
+
+  private List<Outcome> sendUnit(List<Ready> unit) {
+    return unit.size() == 1 ? send(unit.get(0)) : sendBatch(unit);
   }
 
   private boolean stopping() {
@@ -128,24 +201,24 @@ public final class DeliveryWorker implements AutoCloseable {
   /** A delivery whose plan has requests to send. */
   private record Ready(Delivery delivery, Plan plan) {}
 
-  /** The delivery's plan, or null when its outcome is already recorded (skipped or dead). */
-  private Ready prepare(Delivery delivery) {
+  /** The delivery's plan, or null with its outcome added (skipped, or dead without a send). */
+  private Ready prepare(Delivery delivery, List<Outcome> outcomes) {
     long id = delivery.id();
     Message message;
     try {
       JsonNode json = Json.read(delivery.message());
       if (!(json instanceof ObjectNode object)) {
-        skipped(id, "the stored message is not a JSON object");
+        outcomes.add(Outcome.skipped(id, "the stored message is not a JSON object"));
         return null;
       }
       JsonNode type = object.get("type");
       if (type == null || !"identify".equals(type.asText())) {
-        skipped(id, "only identify calls are delivered; this is " + type);
+        outcomes.add(Outcome.skipped(id, "only identify calls are delivered; this is " + type));
         return null;
       }
       message = new Message(MessageType.IDENTIFY, object);
     } catch (IOException e) {
-      skipped(id, "the stored message cannot be read: " + e.getMessage());
+      outcomes.add(Outcome.skipped(id, "the stored message cannot be read: " + e.getMessage()));
       return null;
     }
 
@@ -156,67 +229,65 @@ public final class DeliveryWorker implements AutoCloseable {
     try {
       plan = destination.plan(message, settings);
     } catch (MissingSettingException | IllegalArgumentException e) {
-      dead(id, e.getMessage());
+      outcomes.add(Outcome.dead(id, e.getMessage(), false));
       return null;
     } catch (RuntimeException e) {
       // A bug in the adapter: retrying would fail the same way and hold the person's queue.
       LOG.error("{} failed to plan delivery {}", config.name(), id, e);
-      dead(id, "adapter error: " + e);
+      outcomes.add(Outcome.dead(id, "adapter error: " + e, false));
       return null;
     }
     if (plan.skipped()) {
-      skipped(id, plan.skipReason());
+      outcomes.add(Outcome.skipped(id, plan.skipReason()));
       return null;
     }
     return new Ready(delivery, plan);
   }
 
-  /** Sends one delivery's requests in order; false when interrupted before recording it. */
-  private boolean send(Ready ready) {
+  /** Sends one delivery's requests in order; no outcome when interrupted. */
+  private List<Outcome> send(Ready ready) {
     for (DestinationRequest request : ready.plan.requests()) {
       Attempt attempt = attempt(request);
       switch (attempt.kind) {
         case OK:
           continue;
         case INTERRUPTED:
-          return false;
+          return List.of();
         case RETRYABLE:
-          retryOrDead(ready.delivery, attempt.retryAfter, attempt.error);
-          return true;
+          return List.of(retryOrDead(ready.delivery, attempt.retryAfter, attempt.error));
         case PERMANENT:
-          dead(ready.delivery.id(), attempt.error);
-          return true;
+          return List.of(Outcome.dead(ready.delivery.id(), attempt.error, true));
       }
     }
-    delivered(List.of(ready.delivery.id()));
-    return true;
+    return List.of(Outcome.delivered(ready.delivery.id()));
   }
 
-  /** Sends several deliveries in one request; returns how many were recorded. */
-  private int sendBatch(List<Ready> batch) {
-    if (batch.size() == 1) return send(batch.get(0)) ? 1 : 0;
+  /** Sends several deliveries in one request. */
+  private List<Outcome> sendBatch(List<Ready> batch) {
     List<DestinationRequest> singles = new ArrayList<>(batch.size());
     for (Ready ready : batch) singles.add(ready.plan.requests().get(0));
     Attempt attempt = attempt(destination.batch(singles));
+    List<Outcome> outcomes = new ArrayList<>(batch.size());
     switch (attempt.kind) {
       case OK:
-        List<Long> ids = new ArrayList<>(batch.size());
-        for (Ready ready : batch) ids.add(ready.delivery.id());
-        delivered(ids);
-        return batch.size();
+        for (Ready ready : batch) outcomes.add(Outcome.delivered(ready.delivery.id()));
+        break;
       case RETRYABLE:
-        for (Ready ready : batch) retryOrDead(ready.delivery, attempt.retryAfter, attempt.error);
-        return batch.size();
-      case PERMANENT:
-        int handled = 0;
         for (Ready ready : batch) {
-          if (stopping() || !send(ready)) break;
-          handled++;
+          outcomes.add(retryOrDead(ready.delivery, attempt.retryAfter, attempt.error));
         }
-        return handled;
+        break;
+      case PERMANENT:
+        // refused as a whole: each call alone, so one bad call does not sink the others
+        for (Ready ready : batch) {
+          if (stopping()) break;
+          outcomes.addAll(send(ready));
+        }
+        break;
       default:
-        return 0;
+        break;
     }
+    return outcomes;
   }
 
   private enum Kind {
@@ -255,32 +326,30 @@ public final class DeliveryWorker implements AutoCloseable {
         : new Attempt(Kind.PERMANENT, error, null);
   }
 
-  private void retryOrDead(Delivery delivery, String retryAfter, String error) {
+  private Outcome retryOrDead(Delivery delivery, String retryAfter, String error) {
     if (policy.usedUp(delivery.attempts())) {
-      dead(
+      return Outcome.dead(
           delivery.id(),
-          "retries used up (" + policy.maxAttempts() + " attempts); last error: " + error);
-      return;
+          "retries used up (" + policy.maxAttempts() + " attempts); last error: " + error,
+          true);
     }
     long now = clock.millis();
-    queue.retry(
+    return Outcome.retry(
         delivery.id(), now + policy.nextDelayMillis(delivery.attempts(), retryAfter, now), error);
-    counts.retried.incrementAndGet();
   }
 
-  private void delivered(List<Long> ids) {
-    queue.delivered(ids, clock.millis());
-    counts.delivered.addAndGet(ids.size());
-  }
-
-  private void dead(long id, String error) {
-    queue.dead(id, error);
-    counts.dead.incrementAndGet();
-  }
-
-  private void skipped(long id, String reason) {
-    queue.skipped(id, reason);
-    counts.skipped.incrementAndGet();
+  /** Records a round's outcomes in one transaction, then counts them. */
+  private void record(List<Outcome> outcomes) {
+    queue.record(outcomes);
+    for (Outcome outcome : outcomes) {
+      switch (outcome.status()) {
+        case DELIVERED -> counts.delivered.incrementAndGet();
+        case RETRYING -> counts.retried.incrementAndGet();
+        case DEAD -> counts.dead.incrementAndGet();
+        case SKIPPED -> counts.skipped.incrementAndGet();
+        default -> throw new IllegalStateException("not an outcome: " + outcome.status());
+      }
+    }
   }
 
   private static String describe(IOException e) {
@@ -330,13 +399,15 @@ public final class DeliveryWorker implements AutoCloseable {
   public synchronized void close() {
     running = false;
     closing = true;
-    if (thread == null) return;
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (thread != null) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      thread = null;
     }
-    thread = null;
+    if (senders != null) senders.shutdownNow(); // idle: the loop waited for its round
   }
 
   /** Outcomes recorded by one worker: counters that only grow. */

@@ -499,6 +499,47 @@ final class DeliveryWorkerTest {
     assertThat(server.takeRequest().getTarget()).startsWith("/3.0/lists/other/members/");
   }
 
+  @Test
+  void concurrentSends_everyCallOnce_eachPersonInOrder() throws Exception {
+    List<String> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            try {
+              received.add(body(request).get("messageId").textValue());
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+            return new MockResponse.Builder().code(200).build();
+          }
+        });
+    for (int person = 0; person < 10; person++) {
+      enqueue(webhook, "u" + person, "first-" + person, "{}");
+      enqueue(webhook, "u" + person, "second-" + person, "{}");
+    }
+    DeliveryWorker worker =
+        new DeliveryWorker(
+            DestinationConfig.of(webhook, webhookSettings()),
+            queue,
+            new HttpSender(Duration.ofSeconds(5)),
+            new RetryPolicy(new Random(42)),
+            clock,
+            4);
+
+    assertThat(worker.runOnce(100)).isEqualTo(10);
+    assertThat(worker.runOnce(100)).isEqualTo(10);
+    assertThat(worker.runOnce(100)).isZero();
+    worker.close();
+
+    assertThat(received).hasSize(20).doesNotHaveDuplicates();
+    for (int person = 0; person < 10; person++) {
+      assertThat(received.indexOf("first-" + person))
+          .isLessThan(received.indexOf("second-" + person));
+    }
+    assertThat(queue.stats(WEBHOOK).delivered()).isEqualTo(20);
+  }
+
   private DeliveryWorker worker(Destination destination, Map<String, String> settings) {
     return new DeliveryWorker(
         DestinationConfig.of(destination, settings),

@@ -39,6 +39,7 @@ import java.util.Map;
  *     baseUrl: https://api-eu.mixpanel.com
  *     timeoutSeconds: 10        # per request (default 10)
  *     maxAttempts: 10           # before the dead-letter queue (default 10)
+ *     concurrency: 4            # requests in flight, each for another person (default 4)
  * </pre>
  *
  * In {@code sources} and {@code destinations}, {@code ${NAME}} is replaced by the environment
@@ -145,6 +146,7 @@ public final class ConfigLoader {
       String type = entry.getKey();
       java.time.Duration timeout = DestinationSetup.DEFAULT_TIMEOUT;
       int maxAttempts = DestinationSetup.DEFAULT_MAX_ATTEMPTS;
+      int concurrency = DestinationSetup.DEFAULT_CONCURRENCY;
       for (Map.Entry<String, JsonNode> setting : body.properties()) {
         String settingPath = path + "." + setting.getKey();
         if (setting.getValue().isContainerNode()) {
@@ -156,6 +158,7 @@ public final class ConfigLoader {
           case "timeoutSeconds" ->
               timeout = java.time.Duration.ofSeconds(positive(settingPath, value));
           case "maxAttempts" -> maxAttempts = positive(settingPath, value);
+          case "concurrency" -> concurrency = positive(settingPath, value);
           default -> settings.put(setting.getKey(), value);
         }
       }
@@ -163,7 +166,7 @@ public final class ConfigLoader {
         throw new ConfigException(
             path + ": no destination is called " + type + "; known: " + Destinations.names());
       }
-      list.add(new DestinationSetup(name, type, settings, timeout, maxAttempts));
+      list.add(new DestinationSetup(name, type, settings, timeout, maxAttempts, concurrency));
     }
     return list;
   }

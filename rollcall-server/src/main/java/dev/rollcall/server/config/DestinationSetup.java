@@ -11,11 +11,24 @@ import java.util.Map;
  * @param settings the adapter's settings, {@code ${VAR}} already expanded; never logged
  * @param timeout how long one request may take, connecting and answering included
  * @param maxAttempts attempts in all before a delivery is dead
+ * @param concurrency requests in flight at once, each for a different person
  */
 public record DestinationSetup(
-    String name, String type, Map<String, String> settings, Duration timeout, int maxAttempts) {
+    String name,
+    String type,
+    Map<String, String> settings,
+    Duration timeout,
+    int maxAttempts,
+    int concurrency) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_ATTEMPTS = 10;
+  public static final int DEFAULT_CONCURRENCY = 4;
+
+  /** With the default concurrency. */
+  public DestinationSetup(
+      String name, String type, Map<String, String> settings, Duration timeout, int maxAttempts) {
+    this(name, type, settings, timeout, maxAttempts, DEFAULT_CONCURRENCY);
+  }
 
   public DestinationSetup {
     settings = Map.copyOf(settings);

@@ -81,7 +81,13 @@ public final class DeliveryService implements AutoCloseable {
           new RetryPolicy(
               RetryPolicy.DEFAULT_BASE, RetryPolicy.DEFAULT_CAP, setup.maxAttempts(), jitter);
       DeliveryWorker worker =
-          new DeliveryWorker(destination, queue, new HttpSender(setup.timeout()), policy, clock);
+          new DeliveryWorker(
+              destination,
+              queue,
+              new HttpSender(setup.timeout()),
+              policy,
+              clock,
+              setup.concurrency());
       register(registry, worker);
       workers.add(worker);
     }

@@ -20,5 +20,9 @@ final class DeliverySchema {
               + "CREATE INDEX deliveries_person ON deliveries (destination, person_key, id)",
           // how far the router has read the event log; moves in the enqueue's transaction
           "CREATE TABLE router (id INTEGER PRIMARY KEY CHECK (id = 1),"
-              + " routed_up_to INTEGER NOT NULL); INSERT INTO router VALUES (1, 0)");
+              + " routed_up_to INTEGER NOT NULL); INSERT INTO router VALUES (1, 0)",
+          // due: the open deliveries in id order, so a round reads its head without sorting the
+          // whole backlog
+          "CREATE INDEX deliveries_open ON deliveries (destination, id)"
+              + " WHERE status IN ('PENDING', 'RETRYING')");
 }

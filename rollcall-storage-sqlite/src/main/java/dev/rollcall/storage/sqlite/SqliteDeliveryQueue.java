@@ -111,16 +111,22 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   @Override
-  public void delivered(List<Long> ids, long nowMillis) {
+  public void record(List<Outcome> outcomes) {
     write(
         sql -> {
           long stamp = stamp();
-          for (long id : ids) {
+          for (Outcome outcome : outcomes) {
             sql.update(
-                "UPDATE deliveries SET status = 'DELIVERED', attempts = attempts + 1,"
-                    + " updated_at = ? WHERE id = ?",
+                "UPDATE deliveries SET status = ?, attempts = attempts + ?,"
+                    + " next_attempt_at = CASE WHEN ? = 'RETRYING' THEN ? ELSE next_attempt_at END,"
+                    + " last_error = COALESCE(?, last_error), updated_at = ? WHERE id = ?",
+                outcome.status().name(),
+                outcome.attempted() ? 1 : 0,
+                outcome.status().name(),
+                outcome.nextAttemptAtMillis(),
+                outcome.error(),
                 stamp,
-                id);
+                outcome.id());
           }
           return null;
         });
@@ -132,43 +138,6 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
         sql ->
             deliveries(sql, "SELECT " + COLUMNS + " FROM deliveries WHERE id = ?", id).stream()
                 .findFirst());
-  }
-
-  @Override
-  public void retry(long id, long nextAttemptAtMillis, String error) {
-    write(
-        sql ->
-            sql.update(
-                "UPDATE deliveries SET status = 'RETRYING', attempts = attempts + 1,"
-                    + " next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                nextAttemptAtMillis,
-                error,
-                stamp(),
-                id));
-  }
-
-  @Override
-  public void dead(long id, String error) {
-    write(
-        sql ->
-            sql.update(
-                "UPDATE deliveries SET status = 'DEAD', attempts = attempts + 1, last_error = ?,"
-                    + " updated_at = ? WHERE id = ?",
-                error,
-                stamp(),
-                id));
-  }
-
-  @Override
-  public void skipped(long id, String reason) {
-    write(
-        sql ->
-            sql.update(
-                "UPDATE deliveries SET status = 'SKIPPED', last_error = ?, updated_at = ?"
-                    + " WHERE id = ?",
-                reason,
-                stamp(),
-                id));
   }
 
   @Override
