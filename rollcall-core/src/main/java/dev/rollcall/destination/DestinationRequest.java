@@ -17,6 +17,7 @@ public final class DestinationRequest {
   private final String url;
   private final Map<String, String> headers;
   private final JsonNode jsonBody;
+  private final byte[] jsonBytes;
   private final String textBody;
 
   private DestinationRequest(Builder builder) {
@@ -24,6 +25,7 @@ public final class DestinationRequest {
     this.url = builder.url;
     this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(builder.headers));
     this.jsonBody = builder.jsonBody;
+    this.jsonBytes = builder.jsonBytes;
     this.textBody = builder.textBody;
   }
 
@@ -56,6 +58,7 @@ public final class DestinationRequest {
 
   /** The body's bytes as sent: JSON serialized compactly, text as UTF-8, or empty. */
   public byte[] bodyBytes() {
+    if (jsonBytes != null) return jsonBytes.clone();
     if (jsonBody != null) return Json.write(jsonBody);
     if (textBody != null) return textBody.getBytes(StandardCharsets.UTF_8);
     return new byte[0];
@@ -83,6 +86,7 @@ public final class DestinationRequest {
     private final String url;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private JsonNode jsonBody;
+    private byte[] jsonBytes;
     private String textBody;
 
     private Builder(String method, String url) {
@@ -102,8 +106,19 @@ public final class DestinationRequest {
     /** A JSON body; also sets {@code Content-Type: application/json} unless set already. */
     public Builder jsonBody(JsonNode body) {
       this.jsonBody = body;
+      this.jsonBytes = null;
       this.textBody = null;
       headers.putIfAbsent("Content-Type", "application/json");
+      return this;
+    }
+
+    /**
+     * A JSON body already serialized (to sign the exact bytes sent, say): {@code bytes} must be
+     * {@code body} written by {@link Json#write}; they are sent as they are.
+     */
+    public Builder jsonBody(JsonNode body, byte[] bytes) {
+      jsonBody(body);
+      this.jsonBytes = bytes;
       return this;
     }
 
@@ -111,6 +126,7 @@ public final class DestinationRequest {
     public Builder textBody(String contentType, String body) {
       this.textBody = body;
       this.jsonBody = null;
+      this.jsonBytes = null;
       headers.put("Content-Type", contentType);
       return this;
     }

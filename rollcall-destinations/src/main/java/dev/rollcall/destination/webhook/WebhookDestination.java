@@ -100,23 +100,34 @@ public final class WebhookDestination implements Destination {
         DestinationRequest.builder("POST", url)
             .header("Content-Type", "application/json")
             .header("User-Agent", USER_AGENT);
-    if (secret != null) {
-      request.header(SIGNATURE_HEADER, signature(secret, Json.write(identify.json())));
-    }
+    byte[] body = Json.write(identify.json());
+    if (secret != null) request.header(SIGNATURE_HEADER, signature(secret, body));
     extra.forEach(request::header);
-    // The body is the same tree the signature was computed over; DestinationRequest.bodyBytes()
-    // serializes it the same way, so the receiver gets exactly the signed bytes.
-    return Plan.send(request.jsonBody(identify.json()).build());
+    // the bytes signed are the bytes sent
+    return Plan.send(request.jsonBody(identify.json(), body).build());
   }
+
+  /**
+   * Mac.getInstance looks the provider up each time (a few µs); a Mac per thread, keyed per use.
+   */
+  private static final ThreadLocal<Mac> MACS =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return Mac.getInstance("HmacSHA256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("HmacSHA256 is not available", e);
+            }
+          });
 
   /** {@code sha256=} and the lower-case hex HMAC-SHA256 of {@code body} keyed by {@code secret}. */
   public static String signature(String secret, byte[] body) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = MACS.get();
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
       return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
+    } catch (InvalidKeyException e) {
+      throw new IllegalStateException("HmacSHA256 refused the key", e);
     }
   }
 

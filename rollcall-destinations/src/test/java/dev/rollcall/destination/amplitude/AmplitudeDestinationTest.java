@@ -331,4 +331,22 @@ class AmplitudeDestinationTest {
   private static JsonNode json(String text) throws IOException {
     return Json.read(text.getBytes(StandardCharsets.UTF_8));
   }
+
+  @org.junit.jupiter.api.Test
+  void encode_sameAsUrlEncoder_forEveryKindOfCharacter() {
+    String[] samples = {
+      "",
+      "plain",
+      "a b+c&d=e",
+      "{\"k\": [1, 2.5e3, null]}",
+      "Zoë ☃ 😀 ünïcödé",
+      "~!@#$%^&*()_-.'",
+      "\u0000\u001f\u007f",
+      "ASCII-09_az.*"
+    };
+    for (String sample : samples) {
+      org.assertj.core.api.Assertions.assertThat(AmplitudeDestination.encode(sample))
+          .isEqualTo(java.net.URLEncoder.encode(sample, java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
 }
