@@ -1,5 +1,6 @@
 package dev.rollcall.delivery;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -102,6 +103,14 @@ public interface DeliveryQueue extends AutoCloseable {
 
   /** Deliveries of a destination in a status, newest first. */
   List<Delivery> list(String destination, DeliveryStatus status, int limit);
+
+  /**
+   * Deletes every delivery, in any status, of these people (their person keys): a deleted person's
+   * calls leave Rollcall's queues too.
+   *
+   * @return how many deliveries were deleted
+   */
+  int forget(Collection<String> personKeys);
 
   /** The names of the destinations that have deliveries, sorted. */
   List<String> destinations();

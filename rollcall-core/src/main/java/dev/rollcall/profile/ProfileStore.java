@@ -35,6 +35,9 @@ public interface ProfileStore extends AutoCloseable {
    */
   List<ExternalId> delete(ExternalId id, boolean suppress);
 
+  /** True when later calls for this id are dropped: its person was deleted with suppression. */
+  boolean isSuppressed(ExternalId id);
+
   @Override
   void close();
 

@@ -144,6 +144,7 @@ public final class RollcallServer implements AutoCloseable {
               unnamedKeys,
               log,
               processor,
+              profiles,
               dataDir.resolve("deliveries.db"),
               registry,
               clock);
@@ -156,7 +157,7 @@ public final class RollcallServer implements AutoCloseable {
       Router router = router(vertx, collector, writeKeys, log, registry);
       Router admin = Router.router(vertx);
       admin.route().handler(new AdminAuth(adminToken.value()));
-      new ProfileApi(profiles, log).mount(admin);
+      new ProfileApi(profiles, log, delivery.queue()).mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router

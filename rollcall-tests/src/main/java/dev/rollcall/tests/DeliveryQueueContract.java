@@ -328,4 +328,22 @@ public abstract class DeliveryQueueContract {
     assertThat(queue.find(987_654_321L)).isEmpty();
     assertThat(queue.destinations()).containsExactly(HUBSPOT, MIXPANEL);
   }
+
+  @Test
+  void forget_deletesEveryDeliveryOfThosePeople_inEveryStatus() {
+    queue.enqueue(
+        List.of(
+            call(MIXPANEL, "gone", "m1"),
+            call(MIXPANEL, "gone", "m2"),
+            call(HUBSPOT, "gone", "m1"),
+            call(MIXPANEL, "stays", "m3")),
+        NOW);
+    queue.dead(idOf(MIXPANEL, "m1"), "HTTP 400");
+
+    assertThat(queue.forget(List.of("gone", "nobody"))).isEqualTo(3);
+
+    assertThat(ids(queue.due(MIXPANEL, NOW, 10))).containsExactly("m3");
+    assertThat(queue.stats(MIXPANEL).dead()).isZero();
+    assertThat(queue.stats(HUBSPOT).pending()).isZero();
+  }
 }

@@ -368,4 +368,19 @@ public abstract class ProfileStoreContract {
     assertThat(store.find(ExternalId.parse("user_id:u1"))).isEmpty();
     assertThat(apply("{'type':'identify','userId':'u2'}")).isEqualTo(CallApplier.Result.APPLIED);
   }
+
+  @Test
+  void isSuppressed_trueForEachIdOfThePersonDeletedWithSuppression_only() {
+    apply("{'type':'identify','userId':'u1','anonymousId':'a1'}");
+    apply("{'type':'identify','userId':'u2','anonymousId':'a2'}");
+    assertThat(store.isSuppressed(ExternalId.parse("user_id:u1"))).isFalse();
+
+    store.delete(ExternalId.parse("user_id:u1"), true);
+    store.delete(ExternalId.parse("user_id:u2"), false);
+
+    assertThat(store.isSuppressed(ExternalId.parse("user_id:u1"))).isTrue();
+    assertThat(store.isSuppressed(ExternalId.parse("anonymous_id:a1"))).isTrue();
+    assertThat(store.isSuppressed(ExternalId.parse("user_id:u2"))).isFalse();
+    assertThat(store.isSuppressed(ExternalId.parse("anonymous_id:a2"))).isFalse();
+  }
 }

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * as the enqueue ({@link DeliveryQueue#enqueue(List, long, long)}): a crash at any moment neither
  * loses a call's deliveries nor queues them twice (and the queue's unique (destination, messageId)
  * would absorb a repeat anyway).
+ *
+ * <p>A call of a person deleted with suppression is not routed (the processor dropped it from the
+ * profiles too), so a forgotten person's later calls never leave Rollcall.
  *
  * <p>A destination added to the configuration gets the calls routed from then on, not the history.
  * A stored identify that cannot be read is still queued, so the worker records why it is skipped.
@@ -42,18 +46,32 @@ public final class DeliveryRouter implements AutoCloseable {
   private final DeliveryQueue queue;
   private final List<DestinationConfig> destinations;
   private final Clock clock;
+  private final Predicate<ObjectNode> forgotten;
   private Thread thread;
   private volatile boolean running;
 
-  /**
-   * @param processedUpTo the offset the processor has applied every call up to
-   */
+  /** A router that forgets no one. */
   public DeliveryRouter(
       EventLog log,
       LongSupplier processedUpTo,
       DeliveryQueue queue,
       List<DestinationConfig> destinations,
       Clock clock) {
+    this(log, processedUpTo, queue, destinations, clock, message -> false);
+  }
+
+  /**
+   * @param processedUpTo the offset the processor has applied every call up to
+   * @param forgotten true for a call whose person was deleted with suppression: not routed
+   */
+  public DeliveryRouter(
+      EventLog log,
+      LongSupplier processedUpTo,
+      DeliveryQueue queue,
+      List<DestinationConfig> destinations,
+      Clock clock,
+      Predicate<ObjectNode> forgotten) {
+    this.forgotten = forgotten;
     this.log = log;
     this.processedUpTo = processedUpTo;
     this.queue = queue;
@@ -81,7 +99,12 @@ public final class DeliveryRouter implements AutoCloseable {
   }
 
   private void route(LogEntry entry, List<NewDelivery> deliveries) {
-    ObjectNode integrations = integrations(entry);
+    ObjectNode message = message(entry);
+    if (message != null && forgotten.test(message)) return;
+    ObjectNode integrations =
+        message != null && message.get("integrations") instanceof ObjectNode object
+            ? object
+            : Json.object();
     for (DestinationConfig destination : destinations) {
       if (destination.takesFrom(entry.sourceId())
           && Integrations.enabled(integrations, destination.destination().name())) {
@@ -92,16 +115,14 @@ public final class DeliveryRouter implements AutoCloseable {
     }
   }
 
-  /** The call's integrations object; empty (everything enabled) when it has none. */
-  private static ObjectNode integrations(LogEntry entry) {
+  /** The stored call, or null when it cannot be read (queued all the same: the worker says why). */
+  private static ObjectNode message(LogEntry entry) {
     try {
       JsonNode message = Json.read(entry.json());
-      JsonNode integrations = message.get("integrations");
-      if (integrations instanceof ObjectNode object) return object;
+      return message instanceof ObjectNode object ? object : null;
     } catch (IOException e) {
-      // queued all the same: the worker records why it cannot be sent
+      return null;
     }
-    return Json.object();
   }
 
   /** Starts routing in a daemon thread until {@link #close()}. */

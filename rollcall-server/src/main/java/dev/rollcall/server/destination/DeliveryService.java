@@ -1,6 +1,7 @@
 package dev.rollcall.server.destination;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.Message;
 import dev.rollcall.destination.Destination;
 import dev.rollcall.destination.DestinationSettings;
@@ -11,7 +12,10 @@ import dev.rollcall.destination.delivery.DeliveryWorker;
 import dev.rollcall.destination.delivery.DestinationConfig;
 import dev.rollcall.destination.delivery.RetryPolicy;
 import dev.rollcall.internal.Json;
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.Processor;
+import dev.rollcall.profile.ProfileStore;
 import dev.rollcall.server.config.DestinationSetup;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.SourceSetup;
@@ -66,13 +70,20 @@ public final class DeliveryService implements AutoCloseable {
       List<String> unnamedWriteKeys,
       EventLog log,
       Processor processor,
+      ProfileStore profiles,
       Path file,
       MeterRegistry registry,
       Clock clock) {
     List<DestinationConfig> destinations = configure(config, unnamedWriteKeys);
     SqliteDeliveryQueue queue = SqliteDeliveryQueue.open(file);
     DeliveryRouter router =
-        new DeliveryRouter(log, processor::checkpoint, queue, destinations, clock);
+        new DeliveryRouter(
+            log,
+            processor::checkpoint,
+            queue,
+            destinations,
+            clock,
+            message -> suppressed(profiles, message));
     List<DeliveryWorker> workers = new ArrayList<>();
     Random jitter = new Random();
     for (DestinationConfig destination : destinations) {
@@ -94,6 +105,20 @@ public final class DeliveryService implements AutoCloseable {
     router.start();
     workers.forEach(DeliveryWorker::start);
     return new DeliveryService(queue, destinations, router, workers);
+  }
+
+  /** True when the call's userId or anonymousId belongs to a person deleted with suppression. */
+  private static boolean suppressed(ProfileStore profiles, ObjectNode message) {
+    JsonNode userId = message.get("userId");
+    if (userId != null
+        && userId.isTextual()
+        && profiles.isSuppressed(ExternalId.of(IdKind.USER_ID, userId.textValue()))) {
+      return true;
+    }
+    JsonNode anonymousId = message.get("anonymousId");
+    return anonymousId != null
+        && anonymousId.isTextual()
+        && profiles.isSuppressed(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId.textValue()));
   }
 
   /** Each destination with its adapter and the source ids it takes calls from. */

@@ -2,6 +2,7 @@ package dev.rollcall.server.profile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.internal.Json;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
@@ -37,10 +38,13 @@ public final class ProfileApi {
 
   private final ProfileStore store;
   private final SqliteEventLog log;
+  private final DeliveryQueue deliveries;
 
-  public ProfileApi(ProfileStore store, SqliteEventLog log) {
+  /** A deletion reaches the profiles, the event log and the delivery queues. */
+  public ProfileApi(ProfileStore store, SqliteEventLog log, DeliveryQueue deliveries) {
     this.store = store;
     this.log = log;
+    this.deliveries = deliveries;
   }
 
   /** Mounts the routes on a router that is itself mounted at {@code /v1/profiles}. */
@@ -114,11 +118,13 @@ public final class ProfileApi {
             if (each.kind() != IdKind.EMAIL) personKeys.add(each.value());
           }
           int calls = log.deletePeople(personKeys);
+          int deliveries = this.deliveries.forget(personKeys);
           ObjectNode body = Json.object();
           body.put("success", true);
           ArrayNode deleted = body.putArray("deleted");
           ids.forEach(each -> deleted.add(each.toString()));
           body.put("calls_deleted_from_log", calls);
+          body.put("deliveries_deleted", deliveries);
           body.put("suppressed", suppress);
           return Optional.of(body);
         });

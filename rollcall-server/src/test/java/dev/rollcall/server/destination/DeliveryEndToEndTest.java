@@ -282,6 +282,55 @@ final class DeliveryEndToEndTest {
   }
 
   @Test
+  void personDeletedWithSuppression_queuedDeliveriesDeleted_laterCallsNotSent() throws Exception {
+    AtomicBoolean up = new AtomicBoolean(false);
+    List<String> received = new CopyOnWriteArrayList<>();
+    MockWebServer stub = stub();
+    stub.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (!up.get()) return new MockResponse.Builder().code(503).body("down").build();
+            try {
+              received.add(Json.read(request.getBody().toByteArray()).get("userId").textValue());
+            } catch (java.io.IOException e) {
+              return new MockResponse.Builder().code(400).build();
+            }
+            return new MockResponse.Builder().code(200).build();
+          }
+        });
+    start(List.of(webhook(stub)));
+    identify(call("gone", "before-delete"));
+    await(() -> server.delivery().queue().stats("webhook").retrying() == 1);
+
+    HttpResponse<String> deleted =
+        http.send(
+            HttpRequest.newBuilder(uri("/v1/profiles/user_id:gone?suppress=true"))
+                .header("Authorization", "Bearer " + ADMIN)
+                .DELETE()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(
+            Json.read(deleted.body().getBytes(StandardCharsets.UTF_8))
+                .get("deliveries_deleted")
+                .intValue())
+        .isEqualTo(1);
+    assertThat(server.delivery().queue().stats("webhook").retrying()).isZero();
+
+    up.set(true);
+    identify(call("gone", "after-delete"));
+    identify(call("kept", "other-person"));
+    await(() -> delivered("webhook") == 1);
+    long last =
+        server.eventLog().read(0, 100).stream().mapToLong(e -> e.offset()).max().orElseThrow();
+    await(() -> server.delivery().queue().routedUpTo() >= last);
+
+    assertThat(received).containsExactly("kept");
+    assertThat(server.delivery().queue().stats("webhook").pending()).isZero();
+  }
+
+  @Test
   void deliveryApi_needsTheAdminToken_andNamesWhatIsWrong() throws Exception {
     MockWebServer stub = stub();
     start(List.of(webhook(stub)));

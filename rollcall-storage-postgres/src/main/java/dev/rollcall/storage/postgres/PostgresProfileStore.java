@@ -273,6 +273,18 @@ public final class PostgresProfileStore implements ProfileStore {
         });
   }
 
+  @Override
+  public boolean isSuppressed(ExternalId id) {
+    return read(
+        c ->
+            Sql.one(
+                    c,
+                    "SELECT 1 FROM suppressed WHERE kind = ? AND value = ?",
+                    id.kind().prefix(),
+                    id.value())
+                != null);
+  }
+
   /** The ids whose calls are dropped; a rebuild carries them over to the new store. */
   public List<ExternalId> suppressedIds() {
     return read(

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -204,6 +205,26 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
                 destination,
                 status.name(),
                 limit));
+  }
+
+  @Override
+  public int forget(Collection<String> personKeys) {
+    List<String> destinations = destinations();
+    return write(
+        sql -> {
+          int deleted = 0;
+          for (String destination : destinations) {
+            for (String key : personKeys) {
+              // by destination too, so the person index serves the delete
+              deleted +=
+                  sql.update(
+                      "DELETE FROM deliveries WHERE destination = ? AND person_key = ?",
+                      destination,
+                      key);
+            }
+          }
+          return deleted;
+        });
   }
 
   @Override

@@ -30,7 +30,7 @@ public final class SqliteProfileStore implements ProfileStore {
   private final BlockingQueue<Statements> readers;
 
   /** Whether any id is suppressed; read and written under the writer's lock. */
-  private boolean anySuppressed;
+  private volatile boolean anySuppressed;
 
   private SqliteProfileStore(Statements writer, BlockingQueue<Statements> readers)
       throws SQLException {
@@ -238,6 +238,18 @@ public final class SqliteProfileStore implements ProfileStore {
     } finally {
       readers.add(sql);
     }
+  }
+
+  @Override
+  public boolean isSuppressed(ExternalId id) {
+    if (!anySuppressed) return false; // the common case costs no query
+    return read(
+        sql ->
+            sql.one(
+                    "SELECT 1 FROM suppressed WHERE kind = ? AND value = ?",
+                    id.kind().prefix(),
+                    id.value())
+                != null);
   }
 
   /** The ids whose calls are dropped; a rebuild carries them over to the new store. */
