@@ -112,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
             + " (data in "
             + config.dataDir().toAbsolutePath().normalize()
             + ")");
-    if (config.writeKeys().isEmpty()) {
+    if (config.writeKeys().isEmpty() && config.sources().isEmpty()) {
       String key = server.writeKeys().get(0);
       out.println(
           "Write key: "
@@ -128,8 +128,17 @@ final class ServeCommand implements Callable<Integer> {
               + url
               + "/v1/identify");
     } else {
-      out.println("Write keys: the " + config.writeKeys().size() + " given in the configuration");
+      out.println(
+          "Write keys: the "
+              + server.writeKeys().size()
+              + " given in the configuration"
+              + (config.sources().isEmpty() ? "" : " (sources " + config.sources() + ")"));
     }
+    var destinations = server.delivery().destinations();
+    out.println(
+        destinations.isEmpty()
+            ? "Destinations: none configured (see the README's Destinations section)"
+            : "Destinations: " + destinations);
     if (config.adminToken() == null) {
       out.println(
           "Admin token (Profile API, preview): kept in "
