@@ -1,6 +1,7 @@
 package dev.rollcall.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.destination.Preview;
 import dev.rollcall.internal.Json;
 import dev.rollcall.profile.Processor;
@@ -176,7 +177,10 @@ public final class RollcallServer implements AutoCloseable {
           .handler(auth)
           .handler(deliveryApi::replay);
       SqliteEventLog openLog = log;
-      router.get("/health").handler(ctx -> health(ctx, openLog, running, clock));
+      DeliveryService deliveries = delivery;
+      router
+          .get("/health")
+          .handler(ctx -> health(ctx, openLog, running, deliveries.queue(), clock));
       HttpServer http =
           vertx
               .createHttpServer(
@@ -261,7 +265,11 @@ public final class RollcallServer implements AutoCloseable {
    * outage.
    */
   private static void health(
-      RoutingContext ctx, SqliteEventLog log, Processor processor, Clock clock) {
+      RoutingContext ctx,
+      SqliteEventLog log,
+      Processor processor,
+      DeliveryQueue deliveries,
+      Clock clock) {
     ctx.vertx()
         .executeBlocking(
             () -> {
@@ -274,6 +282,7 @@ public final class RollcallServer implements AutoCloseable {
               ObjectNode processing = body.putObject("processor");
               processing.put("lagMillis", processor.lagMillis(clock));
               processing.put("checkpoint", processor.checkpoint());
+              body.putObject("delivery").put("routedUpTo", deliveries.routedUpTo());
               return body;
             },
             false)

@@ -3,10 +3,16 @@ package dev.rollcall.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollcall.delivery.Delivery;
+import dev.rollcall.delivery.DeliveryStatus;
 import dev.rollcall.internal.Json;
+import dev.rollcall.profile.ExternalId;
+import dev.rollcall.profile.IdKind;
 import dev.rollcall.server.config.WriteKeys;
 import dev.rollcall.storage.LogEntry;
+import dev.rollcall.storage.sqlite.SqliteDeliveryQueue;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
+import dev.rollcall.storage.sqlite.SqliteProfileStore;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,6 +29,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -51,9 +61,11 @@ import org.junit.jupiter.api.Timeout;
  * figures of each round) is in {@code
  * rollcall-server/target/surefire-reports/dev.rollcall.server.CrashTest-output.txt}.
  *
- * <p>The parts are meant to be reused by the crash loop of the hardening work ({@link
- * ServerProcess}, {@link CrashLoad}), which adds checks of the profiles and the destination queues
- * next to {@link #checkEventLog}.
+ * <p>The server delivers to a webhook (a local stub that answers 200). After the last round the
+ * load stops and the test waits until the processor and the router have caught up with the log;
+ * then, with the server stopped, every acknowledged call must also be in its person's profile, and
+ * every acknowledged identify in the webhook's queue, once; every delivery marked delivered must
+ * have reached the stub.
  */
 @Tag("crash")
 class CrashTest {
@@ -70,8 +82,12 @@ class CrashTest {
 
   private static final int MAX_KILL_DELAY_MILLIS = 1500;
 
+  /** How long the processor and router may take to catch up with the log after the load. */
+  private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(2);
+
   private ServerProcess server;
   private CrashLoad load;
+  private MockWebServer stub;
 
   @AfterEach
   void cleanUp() {
@@ -80,6 +96,9 @@ class CrashTest {
     }
     if (server != null) {
       server.close(); // destroyForcibly, if it still runs
+    }
+    if (stub != null) {
+      stub.close();
     }
   }
 
@@ -100,11 +119,30 @@ class CrashTest {
     Path dataDir = runDir.resolve("data");
     Path stderr = runDir.resolve("server-stderr.log");
     int port = freePort();
+    stub = new MockWebServer();
+    Set<String> hooked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    stub.setDispatcher(
+        new Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            try {
+              hooked.add(Json.read(request.getBody().toByteArray()).get("messageId").textValue());
+            } catch (IOException e) {
+              return new MockResponse.Builder().code(400).build();
+            }
+            return new MockResponse.Builder().code(200).build();
+          }
+        });
+    stub.start();
+    Files.createDirectories(runDir);
+    Path config = runDir.resolve("rollcall.yaml");
+    Files.writeString(config, "destinations:\n  webhook:\n    url: " + stub.url("/hook") + "\n");
     List<String> serveArgs =
         List.of(
             "--port", Integer.toString(port),
             "--data", dataDir.toString(),
-            "--write-key", WRITE_KEY);
+            "--write-key", WRITE_KEY,
+            "--config", config.toString());
     long started = System.nanoTime();
 
     server = ServerProcess.start("server-0", serveArgs, stderr, START_TIMEOUT);
@@ -154,6 +192,7 @@ class CrashTest {
         .isTrue();
     Thread.sleep(MIN_KILL_DELAY_MILLIS);
     load.stop();
+    awaitCaughtUp(URI.create("http://localhost:" + port + "/health"), CATCH_UP_TIMEOUT);
     int exit = server.stop(Duration.ofSeconds(30));
     System.out.println(String.format("the last server stopped on SIGTERM (exit %d)", exit));
 
@@ -195,13 +234,109 @@ class CrashTest {
     assertThat(unknown.size())
         .as("stored calls that were never sent, e.g. %s", sample(unknown))
         .isZero();
+
+    ProfileCheck profiles = checkProfiles(dataDir.resolve("profiles.db"), log);
+    assertThat(profiles.checkpoint).as("the processor's checkpoint").isEqualTo(log.lastOffset);
+    assertThat(profiles.missing)
+        .as("acknowledged calls whose person has no profile, e.g. %s", sample(profiles.missing))
+        .isEmpty();
+    QueueCheck queue = checkQueue(dataDir.resolve("deliveries.db"));
+    Set<String> undelivered = new HashSet<>(load.acknowledged());
+    undelivered.retainAll(log.identifies);
+    undelivered.removeAll(queue.messageIds);
+    assertThat(queue.routedUpTo).as("the router's mark").isEqualTo(log.lastOffset);
+    assertThat(undelivered)
+        .as("acknowledged identify calls not in the webhook's queue, e.g. %s", sample(undelivered))
+        .isEmpty();
+    Set<String> notIdentify = new HashSet<>(queue.messageIds);
+    notIdentify.removeAll(log.identifies);
+    assertThat(notIdentify).as("queued calls that are not stored identify calls").isEmpty();
+    Set<String> neverReceived = new HashSet<>(queue.delivered);
+    neverReceived.removeAll(hooked);
+    assertThat(neverReceived)
+        .as(
+            "deliveries marked delivered that the stub never received, e.g. %s",
+            sample(neverReceived))
+        .isEmpty();
+    System.out.println(
+        String.format(
+            "profiles: checkpoint %d, every acknowledged call's person found; webhook queue: %d"
+                + " identify calls (%d delivered), the stub received %d",
+            profiles.checkpoint, queue.messageIds.size(), queue.delivered.size(), hooked.size()));
     // keep the logs; the data directory only when it is needed to look into a failure
     deleteRecursively(dataDir);
+  }
+
+  /** Waits until the processor has applied, and the router routed, everything in the log. */
+  private static void awaitCaughtUp(URI health, Duration timeout) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      java.net.http.HttpResponse<byte[]> response =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(health).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      last = Json.read(response.body());
+      long checkpoint = last.path("processor").path("checkpoint").asLong(-1);
+      if (last.path("processor").path("lagMillis").asLong(-1) == 0
+          && last.path("delivery").path("routedUpTo").asLong(-1) == checkpoint) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the server did not catch up within " + timeout + ": " + last);
+  }
+
+  /** Whether each acknowledged call's person has a profile, read with the server stopped. */
+  private static final class ProfileCheck {
+    long checkpoint;
+    final List<String> missing = new ArrayList<>();
+  }
+
+  private ProfileCheck checkProfiles(Path file, LogCheck log) throws Exception {
+    ProfileCheck check = new ProfileCheck();
+    try (SqliteProfileStore store = SqliteProfileStore.open(file)) {
+      check.checkpoint = store.checkpoint();
+      Set<String> people = new HashSet<>();
+      for (String messageId : load.acknowledged()) {
+        String person = log.personOf.get(messageId);
+        if (person != null) people.add(person);
+      }
+      for (String person : people) {
+        if (store.find(ExternalId.of(IdKind.USER_ID, person)).isEmpty()) check.missing.add(person);
+      }
+    }
+    return check;
+  }
+
+  /** The webhook's queue, read with the server stopped. */
+  private static final class QueueCheck {
+    long routedUpTo;
+    final Set<String> messageIds = new HashSet<>();
+    final Set<String> delivered = new HashSet<>();
+  }
+
+  private static QueueCheck checkQueue(Path file) {
+    QueueCheck check = new QueueCheck();
+    try (SqliteDeliveryQueue queue = SqliteDeliveryQueue.open(file)) {
+      check.routedUpTo = queue.routedUpTo();
+      for (DeliveryStatus status : DeliveryStatus.values()) {
+        for (Delivery delivery : queue.list("webhook", status, Integer.MAX_VALUE)) {
+          check.messageIds.add(delivery.messageId());
+          if (status == DeliveryStatus.DELIVERED) check.delivered.add(delivery.messageId());
+        }
+      }
+    }
+    return check;
   }
 
   /** What the event log holds, read with the server stopped. */
   private static final class LogCheck {
     long stored;
+    long lastOffset;
+    final java.util.Map<String, String> personOf = new java.util.HashMap<>();
+    final Set<String> identifies = new HashSet<>();
     final Set<String> messageIds = new HashSet<>();
     final List<String> duplicates = new ArrayList<>();
     final List<String> unreadable = new ArrayList<>();
@@ -225,6 +360,11 @@ class CrashTest {
         }
         for (LogEntry entry : entries) {
           check.stored++;
+          check.lastOffset = entry.offset();
+          check.personOf.put(entry.messageId(), entry.personKey());
+          if (entry.type() == dev.rollcall.MessageType.IDENTIFY) {
+            check.identifies.add(entry.messageId());
+          }
           if (!check.messageIds.add(entry.messageId())) {
             check.duplicates.add(entry.messageId() + "@" + entry.offset());
           }
