@@ -540,6 +540,90 @@ final class DeliveryWorkerTest {
     assertThat(queue.stats(WEBHOOK).delivered()).isEqualTo(20);
   }
 
+  @Test
+  void outageOfFiveMinutes_everythingDeliveredAfterwards_inEachPersonsOrder() throws Exception {
+    List<String> received = outage(Duration.ofMinutes(5));
+
+    assertThat(queue.stats(WEBHOOK).delivered()).isEqualTo(9);
+    assertThat(queue.stats(WEBHOOK).dead()).isZero();
+    assertInPersonOrder(received);
+  }
+
+  @Test
+  void outageOfTwoHours_headsDeadWithTheReason_theRestDeliveredInOrder_nothingLost()
+      throws Exception {
+    List<String> received = outage(Duration.ofHours(2));
+
+    DeliveryQueueStats stats = new DeliveryQueueStats(queue.stats(WEBHOOK));
+    assertThat(stats.dead + stats.delivered).isEqualTo(9);
+    assertThat(stats.dead).isPositive();
+    for (Delivery dead : queue.list(WEBHOOK, DeliveryStatus.DEAD, 10)) {
+      assertThat(dead.lastError())
+          .startsWith("retries used up (25 attempts); last error: HTTP 503");
+      assertThat(dead.attempts()).isEqualTo(25);
+    }
+    assertInPersonOrder(received);
+  }
+
+  private record DeliveryQueueStats(long delivered, long dead) {
+    DeliveryQueueStats(dev.rollcall.delivery.DeliveryQueue.Stats stats) {
+      this(stats.delivered(), stats.dead());
+    }
+  }
+
+  /**
+   * Three people with three calls each, to a webhook that answers 503 until {@code length} has
+   * passed on the test's clock, then 200. The clock jumps to each next attempt; returns the
+   * messageIds the webhook accepted, in order.
+   */
+  private List<String> outage(Duration length) throws Exception {
+    long upAt = clock.millis() + length.toMillis();
+    List<String> accepted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    server.setDispatcher(
+        new mockwebserver3.Dispatcher() {
+          @Override
+          public MockResponse dispatch(RecordedRequest request) {
+            if (clock.millis() < upAt) {
+              return new MockResponse.Builder().code(503).body("maintenance").build();
+            }
+            try {
+              accepted.add(body(request).get("messageId").textValue());
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+            return new MockResponse.Builder().code(200).build();
+          }
+        });
+    for (int call = 1; call <= 3; call++) {
+      for (String person : List.of("a", "b", "c")) {
+        enqueue(webhook, person, person + call, "{}");
+      }
+    }
+    DeliveryWorker worker = worker(webhook, webhookSettings());
+    for (int round = 0; round < 1_000; round++) {
+      if (worker.runOnce(100) > 0) continue;
+      // nothing due now: jump to the earliest retry (pending ones wait behind their person's)
+      long next = Long.MAX_VALUE;
+      for (Delivery d : queue.list(WEBHOOK, DeliveryStatus.RETRYING, 100)) {
+        next = Math.min(next, d.nextAttemptAtMillis());
+      }
+      if (next == Long.MAX_VALUE) {
+        assertThat(queue.stats(WEBHOOK).pending()).isZero();
+        return accepted;
+      }
+      clock.set(Math.max(clock.millis(), next));
+    }
+    throw new AssertionError("still open after 1000 rounds: " + queue.stats(WEBHOOK));
+  }
+
+  /** Each person's calls were accepted in the order they were made (dead ones are missing). */
+  private static void assertInPersonOrder(List<String> received) {
+    for (String person : List.of("a", "b", "c")) {
+      List<String> calls = received.stream().filter(id -> id.startsWith(person)).toList();
+      assertThat(calls).as(person).isSorted();
+    }
+  }
+
   private DeliveryWorker worker(Destination destination, Map<String, String> settings) {
     return new DeliveryWorker(
         DestinationConfig.of(destination, settings),

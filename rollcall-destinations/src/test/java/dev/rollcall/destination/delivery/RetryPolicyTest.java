@@ -32,7 +32,7 @@ final class RetryPolicyTest {
   void defaults() {
     assertThat(policy.baseMillis()).isEqualTo(1_000);
     assertThat(policy.capMillis()).isEqualTo(600_000);
-    assertThat(policy.maxAttempts()).isEqualTo(10);
+    assertThat(policy.maxAttempts()).isEqualTo(25);
     assertThat(policy.usedUp(8)).isFalse();
     assertThat(policy.usedUp(9)).isTrue();
   }

@@ -38,7 +38,7 @@ import java.util.Map;
  *     token: ${MIXPANEL_EU_TOKEN}
  *     baseUrl: https://api-eu.mixpanel.com
  *     timeoutSeconds: 10        # per request (default 10)
- *     maxAttempts: 10           # before the dead-letter queue (default 10)
+ *     maxAttempts: 25           # before the dead-letter queue (default 25)
  *     concurrency: 4            # requests in flight, each for another person (default 4)
  * </pre>
  *

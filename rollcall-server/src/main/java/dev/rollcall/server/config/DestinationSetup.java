@@ -1,5 +1,6 @@
 package dev.rollcall.server.config;
 
+import dev.rollcall.destination.delivery.RetryPolicy;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ public record DestinationSetup(
     int maxAttempts,
     int concurrency) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-  public static final int DEFAULT_MAX_ATTEMPTS = 10;
+  public static final int DEFAULT_MAX_ATTEMPTS = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
   public static final int DEFAULT_CONCURRENCY = 4;
 
   /** With the default concurrency. */
