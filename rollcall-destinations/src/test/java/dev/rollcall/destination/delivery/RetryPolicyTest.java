@@ -33,8 +33,8 @@ final class RetryPolicyTest {
     assertThat(policy.baseMillis()).isEqualTo(1_000);
     assertThat(policy.capMillis()).isEqualTo(600_000);
     assertThat(policy.maxAttempts()).isEqualTo(25);
-    assertThat(policy.usedUp(8)).isFalse();
-    assertThat(policy.usedUp(9)).isTrue();
+    assertThat(policy.usedUp(23)).isFalse();
+    assertThat(policy.usedUp(24)).isTrue();
   }
 
   @Test
