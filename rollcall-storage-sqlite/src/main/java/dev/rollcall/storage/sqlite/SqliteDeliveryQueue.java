@@ -298,11 +298,7 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   }
 
   private void rollback() {
-    try {
-      writer.connection().rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the next write reports it
-    }
+    SqliteFiles.rollbackQuietly(writer.connection());
   }
 
   private <T> T read(SqliteProfileWriter.SqlWork1<T> work) {

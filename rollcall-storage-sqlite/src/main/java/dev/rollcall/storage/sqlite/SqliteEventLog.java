@@ -284,11 +284,7 @@ public final class SqliteEventLog implements EventLog {
   }
 
   private void rollbackQuietly() {
-    try {
-      writeConnection.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the next commit reports it
-    }
+    SqliteFiles.rollbackQuietly(writeConnection);
   }
 
   @Override

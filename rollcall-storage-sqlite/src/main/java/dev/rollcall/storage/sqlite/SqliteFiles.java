@@ -96,6 +96,32 @@ final class SqliteFiles {
     }
   }
 
+  /**
+   * Ends a failed transaction so the connection can write again. A full disk (SQLITE_FULL) or an
+   * I/O error makes SQLite roll the transaction back by itself; the driver does not know, so its
+   * {@code rollback()} then fails ("no transaction is active") before it begins the next
+   * transaction, and every later commit would fail the same way. Switching auto-commit on and off
+   * again makes the driver begin a fresh transaction whatever state SQLite is in.
+   */
+  static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+      return;
+    } catch (SQLException e) {
+      // rolled back by SQLite already, or the connection is broken: reset below
+    }
+    try {
+      connection.setAutoCommit(true);
+    } catch (SQLException e) {
+      // "cannot commit - no transaction is active": auto-commit is on all the same
+    }
+    try {
+      connection.setAutoCommit(false);
+    } catch (SQLException e) {
+      // the connection is broken; the next write reports it
+    }
+  }
+
   static void closeQuietly(Connection connection) {
     try {
       connection.close();

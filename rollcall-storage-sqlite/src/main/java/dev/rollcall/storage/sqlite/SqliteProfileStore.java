@@ -77,11 +77,7 @@ public final class SqliteProfileStore implements ProfileStore {
   }
 
   private void rollback() {
-    try {
-      writer.connection().rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the next write reports it
-    }
+    SqliteFiles.rollbackQuietly(writer.connection());
   }
 
   @Override
