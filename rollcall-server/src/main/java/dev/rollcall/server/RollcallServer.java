@@ -11,6 +11,12 @@ import dev.rollcall.server.collect.CollectorMetrics;
 import dev.rollcall.server.config.Secrets;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.WriteKeys;
+import dev.rollcall.server.console.CallFeed;
+import dev.rollcall.server.console.CallRates;
+import dev.rollcall.server.console.CallStream;
+import dev.rollcall.server.console.ConsoleRoutes;
+import dev.rollcall.server.console.ConsoleSessions;
+import dev.rollcall.server.console.DemoRoutes;
 import dev.rollcall.server.destination.DeliveryApi;
 import dev.rollcall.server.destination.DeliveryOps;
 import dev.rollcall.server.destination.DeliveryService;
@@ -73,6 +79,7 @@ public final class RollcallServer implements AutoCloseable {
   private final boolean adminTokenGenerated;
   private final Vertx vertx;
   private final HttpServer http;
+  private final CallFeed feed;
 
   private RollcallServer(
       ServerConfig config,
@@ -85,7 +92,8 @@ public final class RollcallServer implements AutoCloseable {
       DeliveryService delivery,
       Secrets.Generated adminToken,
       Vertx vertx,
-      HttpServer http) {
+      HttpServer http,
+      CallFeed feed) {
     this.config = config;
     this.writeKeys = writeKeys;
     this.writeKeyGenerated = writeKeyGenerated;
@@ -98,6 +106,7 @@ public final class RollcallServer implements AutoCloseable {
     this.adminTokenGenerated = adminToken.created();
     this.vertx = vertx;
     this.http = http;
+    this.feed = feed;
   }
 
   public static RollcallServer start(ServerConfig config, Clock clock) throws Exception {
@@ -153,34 +162,49 @@ public final class RollcallServer implements AutoCloseable {
       vertx = Vertx.vertx();
       WriteKeys writeKeys = new WriteKeys(keys);
 
+      CallFeed feed = new CallFeed(CallFeed.DEFAULT_CAPACITY);
       Collector collector =
-          new Collector(vertx, writeKeys, new MessageNormalizer(clock), log, metrics);
+          new Collector(vertx, writeKeys, new MessageNormalizer(clock), log, metrics, feed, clock);
       Router router = router(vertx, collector, writeKeys, log, registry);
+      ConsoleSessions sessions = new ConsoleSessions(clock);
+      AdminAuth adminAuth = new AdminAuth(adminToken.value(), sessions);
       Router admin = Router.router(vertx);
-      admin.route().handler(new AdminAuth(adminToken.value()));
+      admin.route().handler(adminAuth);
       new ProfileApi(profiles, log, delivery.queue()).mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router
           .post("/v1/preview")
           .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
-          .handler(new AdminAuth(adminToken.value()))
+          .handler(adminAuth)
           .handler(previewApi::handle);
       DeliveryApi deliveryApi =
           new DeliveryApi(new DeliveryOps(delivery.queue(), delivery.destinations(), clock));
-      AdminAuth auth = new AdminAuth(adminToken.value());
-      router.get("/v1/destinations").handler(auth).handler(deliveryApi::destinations);
-      router.get("/v1/deliveries").handler(auth).handler(deliveryApi::deliveries);
+      router.get("/v1/destinations").handler(adminAuth).handler(deliveryApi::destinations);
+      router.get("/v1/deliveries").handler(adminAuth).handler(deliveryApi::deliveries);
       router
           .post("/v1/deliveries/replay")
           .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
-          .handler(auth)
+          .handler(adminAuth)
           .handler(deliveryApi::replay);
+      router.get("/v1/preview").handler(adminAuth).handler(previewApi::names);
+      CallStream calls = new CallStream(feed);
+      router.get("/v1/calls/stream").handler(adminAuth).handler(calls::stream);
+      router.get("/v1/calls/recent").handler(adminAuth).handler(calls::recent);
+      CallRates rates = new CallRates(feed, clock);
+      vertx.setPeriodic(CallRates.SAMPLE_MILLIS, id -> rates.sample());
+      router
+          .get("/v1/overview")
+          .handler(adminAuth)
+          .handler(ctx -> JsonResponses.send(ctx.response(), 200, rates.toJson()));
+      new ConsoleRoutes(adminAuth, sessions).mount(router);
+      new DemoRoutes(config.analyticsJs()).mount(router);
       SqliteEventLog openLog = log;
       DeliveryService deliveries = delivery;
+      SqliteProfileStore openProfiles = profiles;
       router
           .get("/health")
-          .handler(ctx -> health(ctx, openLog, running, deliveries.queue(), clock));
+          .handler(ctx -> health(ctx, openLog, openProfiles, running, deliveries.queue(), clock));
       HttpServer http =
           vertx
               .createHttpServer(
@@ -205,7 +229,8 @@ public final class RollcallServer implements AutoCloseable {
           delivery,
           adminToken,
           vertx,
-          http);
+          http,
+          feed);
     } catch (Exception | Error e) {
       if (vertx != null) vertx.close();
       if (delivery != null) delivery.close();
@@ -267,6 +292,7 @@ public final class RollcallServer implements AutoCloseable {
   private static void health(
       RoutingContext ctx,
       SqliteEventLog log,
+      SqliteProfileStore profiles,
       Processor processor,
       DeliveryQueue deliveries,
       Clock clock) {
@@ -283,6 +309,14 @@ public final class RollcallServer implements AutoCloseable {
               processing.put("lagMillis", processor.lagMillis(clock));
               processing.put("checkpoint", processor.checkpoint());
               body.putObject("delivery").put("routedUpTo", deliveries.routedUpTo());
+              ObjectNode store = body.putObject("profiles");
+              try {
+                store.put("checkpoint", profiles.checkpoint());
+                store.put("readable", true);
+              } catch (RuntimeException e) {
+                store.put("readable", false);
+                store.put("error", e.getMessage());
+              }
               return body;
             },
             false)
@@ -377,6 +411,11 @@ public final class RollcallServer implements AutoCloseable {
 
   public DeliveryService delivery() {
     return delivery;
+  }
+
+  /** The last calls the collector saw, for the console's live debugger. */
+  public CallFeed feed() {
+    return feed;
   }
 
   /** The admin token: the configured one, or the one generated in the data directory. */

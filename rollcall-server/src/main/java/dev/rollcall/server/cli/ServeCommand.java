@@ -60,6 +60,13 @@ final class ServeCommand implements Callable<Integer> {
           "Token for the APIs that read data (Authorization: Bearer TOKEN). Without one, the first start creates one in the data directory.")
   String adminToken;
 
+  @Option(
+      names = "--analytics-js",
+      paramLabel = "DIR",
+      description =
+          "The unpacked @segment/analytics-next npm package, served by the /demo page (optional).")
+  Path analyticsJs;
+
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
   Path config;
 
@@ -73,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
     values.data = data;
     values.writeKeys = writeKeys;
     values.adminToken = adminToken;
+    values.analyticsJs = analyticsJs;
     values.config = config;
     ServerConfig serverConfig;
     try {
@@ -145,6 +153,7 @@ final class ServeCommand implements Callable<Integer> {
               + config.dataDir().resolve("admin-token")
               + "; send it as Authorization: Bearer TOKEN");
     }
+    out.println("Console: " + url + "/console/ (sign in with the admin token)");
     out.flush();
   }
 }

@@ -17,13 +17,15 @@ import java.util.List;
 final class BatchReader {
   private BatchReader() {}
 
-  /** A batch envelope and the raw size of each of its messages, in order. */
+  /** A batch envelope and the raw place and size of each of its messages, in order. */
   static final class ReadBatch {
     final ObjectNode envelope;
+    final List<Integer> starts;
     final List<Integer> sizes;
 
-    ReadBatch(ObjectNode envelope, List<Integer> sizes) {
+    ReadBatch(ObjectNode envelope, List<Integer> starts, List<Integer> sizes) {
       this.envelope = envelope;
+      this.starts = starts;
       this.sizes = sizes;
     }
   }
@@ -38,6 +40,7 @@ final class BatchReader {
         throw new NotAnObjectException();
       }
       ObjectNode envelope = Json.object();
+      List<Integer> starts = new ArrayList<>();
       List<Integer> sizes = new ArrayList<>();
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
@@ -49,6 +52,7 @@ final class BatchReader {
             JsonNode item = parser.readValueAsTree();
             long end = parser.currentLocation().getByteOffset();
             batch.add(item);
+            starts.add((int) start);
             sizes.add((int) (end - start));
           }
         } else {
@@ -58,7 +62,7 @@ final class BatchReader {
       if (parser.nextToken() != null) {
         throw new NotAnObjectException();
       }
-      return new ReadBatch(envelope, sizes);
+      return new ReadBatch(envelope, starts, sizes);
     }
   }
 

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.internal.Json;
 import dev.rollcall.server.config.WriteKeys;
+import dev.rollcall.server.console.CallFeed;
+import dev.rollcall.server.console.FeedEntry;
 import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.spec.BatchEnvelope;
 import dev.rollcall.spec.InvalidMessageException;
@@ -22,7 +24,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * message, or a batch with nothing valid, is a 400 naming the field and the reason. Over a limit:
  * 413. A store that cannot write, or is overloaded: 503 with {@code Retry-After}. Write keys and
  * message contents are never logged.
+ *
+ * <p>Every call, accepted or rejected, is also published to the {@link CallFeed} that the console's
+ * live debugger reads: accepted calls once the log has them, with the bytes the log stores.
+ * Publishing costs a counter increment and a reference per call (and, for a batch, a copy of each
+ * item's bytes as sent); it never waits for a reader.
  */
 public final class Collector implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -54,23 +63,32 @@ public final class Collector implements Handler<HttpServerRequest> {
 
   private static final int RETRY_AFTER_UNAVAILABLE = 5;
 
+  /** The most of a rejected request's body the feed keeps, in bytes: one message's limit. */
+  private static final int FEED_RAW_LIMIT = BodyLimits.MAX_MESSAGE_BYTES;
+
   private final Vertx vertx;
   private final WriteKeys writeKeys;
   private final MessageNormalizer normalizer;
   private final EventLog log;
   private final CollectorMetrics metrics;
+  private final CallFeed feed;
+  private final Clock clock;
 
   public Collector(
       Vertx vertx,
       WriteKeys writeKeys,
       MessageNormalizer normalizer,
       EventLog log,
-      CollectorMetrics metrics) {
+      CollectorMetrics metrics,
+      CallFeed feed,
+      Clock clock) {
     this.vertx = vertx;
     this.writeKeys = writeKeys;
     this.normalizer = normalizer;
     this.log = log;
     this.metrics = metrics;
+    this.feed = feed;
+    this.clock = clock;
   }
 
   @Override
@@ -83,12 +101,20 @@ public final class Collector implements Handler<HttpServerRequest> {
     }
     String contentTypeProblem = contentTypeProblem(request.getHeader("Content-Type"));
     if (contentTypeProblem != null) {
+      publishRejected(endpoint, null, null, contentTypeProblem, "", 415);
       reply(endpoint, response, 415, JsonResponses.error(contentTypeProblem));
       return;
     }
     String encoding = request.getHeader("Content-Encoding");
     boolean gzip = encoding != null && encoding.trim().equalsIgnoreCase("gzip");
     if (encoding != null && !gzip && !encoding.trim().equalsIgnoreCase("identity")) {
+      publishRejected(
+          endpoint,
+          null,
+          null,
+          "Content-Encoding must be gzip or absent, not " + encoding,
+          "",
+          415);
       reply(
           endpoint,
           response,
@@ -106,6 +132,7 @@ public final class Collector implements Handler<HttpServerRequest> {
           }
           if (body.length() + chunk.length() > limit) {
             tooLarge[0] = true;
+            publishRejected(endpoint, null, null, "the body is larger than the limit", "", 413);
             tooLarge(endpoint, response, limit);
             request.connection().close();
             return;
@@ -130,9 +157,17 @@ public final class Collector implements Handler<HttpServerRequest> {
       try {
         body = Bodies.gunzip(body, limit);
       } catch (Bodies.TooLargeException e) {
+        publishRejected(
+            endpoint,
+            null,
+            null,
+            "the body is larger than the limit, after decompression",
+            "",
+            413);
         tooLarge(endpoint, response, limit);
         return;
       } catch (DataFormatException e) {
+        publishRejected(endpoint, null, null, "the body is not valid gzip", "", 400);
         reply(
             endpoint,
             response,
@@ -142,6 +177,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       }
     }
     if (body.length == 0) {
+      publishRejected(endpoint, null, null, "the body is empty", "", 400);
       reply(endpoint, response, 400, JsonResponses.error("the body is empty; send a JSON object"));
       return;
     }
@@ -150,11 +186,14 @@ public final class Collector implements Handler<HttpServerRequest> {
     String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     try {
       if (endpoint.isBatch()) {
-        takeBatch(endpoint, response, BatchReader.read(body), sourceId, headerKey != null, ip);
+        takeBatch(
+            endpoint, response, BatchReader.read(body), body, sourceId, headerKey != null, ip);
       } else {
-        takeOne(endpoint, response, Json.read(body), sourceId, headerKey != null, ip);
+        takeOne(endpoint, response, Json.read(body), body, sourceId, headerKey != null, ip);
       }
     } catch (java.io.IOException e) {
+      publishRejected(
+          endpoint, sourceId, body, "the body is not a JSON object: " + jsonProblem(e), "", 400);
       reply(
           endpoint,
           response,
@@ -167,59 +206,76 @@ public final class Collector implements Handler<HttpServerRequest> {
       Endpoint endpoint,
       HttpServerResponse response,
       JsonNode body,
+      byte[] raw,
       String sourceId,
       boolean headerKeyGiven,
       String ip) {
     if (!(body instanceof ObjectNode)) {
+      publishRejected(endpoint, sourceId, raw, "the body must be a JSON object", "", 400);
       reply(endpoint, response, 400, JsonResponses.error("the body must be a JSON object"));
       return;
     }
     ObjectNode message = (ObjectNode) body;
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(message));
     if (sourceId == null) {
-      unauthorized(endpoint, response, headerKeyGiven || message.has("writeKey"));
+      boolean keyGiven = headerKeyGiven || message.has("writeKey");
+      publishRejected(endpoint, null, raw, unauthorizedError(keyGiven), "writeKey", 401);
+      unauthorized(endpoint, response, keyGiven);
       return;
     }
     message.remove("writeKey");
     Outcome outcome = normalizer.normalize(message, endpoint.type(), ip);
     if (!outcome.isAccepted()) {
       metrics.rejected(reason(outcome));
+      publishRejected(endpoint, sourceId, raw, outcome.error(), outcome.path(), 400);
       ObjectNode error = JsonResponses.error(outcome.error());
       error.put("path", outcome.path());
       reply(endpoint, response, 400, error);
       return;
     }
     metrics.accepted(outcome.message().type());
-    append(endpoint, response, List.of(LogEntry.of(sourceId, outcome.message())), null);
+    LogEntry entry = LogEntry.of(sourceId, outcome.message());
+    append(
+        endpoint,
+        response,
+        List.of(entry),
+        List.of(feedEntry(endpoint, entry, raw, outcome)),
+        null);
   }
 
   private void takeBatch(
       Endpoint endpoint,
       HttpServerResponse response,
       BatchReader.ReadBatch read,
+      byte[] body,
       String sourceId,
       boolean headerKeyGiven,
       String ip) {
     ObjectNode envelope = read.envelope;
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(envelope));
     if (sourceId == null) {
-      unauthorized(endpoint, response, headerKeyGiven || envelope.has("writeKey"));
+      boolean keyGiven = headerKeyGiven || envelope.has("writeKey");
+      publishRejected(endpoint, null, body, unauthorizedError(keyGiven), "writeKey", 401);
+      unauthorized(endpoint, response, keyGiven);
       return;
     }
     List<JsonNode> messages;
     try {
       messages = BatchEnvelope.open(envelope);
     } catch (InvalidMessageException e) {
+      publishRejected(endpoint, sourceId, body, e.reason(), e.path(), 400);
       ObjectNode error = JsonResponses.error(e.reason());
       error.put("path", e.path());
       reply(endpoint, response, 400, error);
       return;
     }
     if (messages.isEmpty()) {
+      publishRejected(endpoint, sourceId, body, "the batch is empty", "batch", 400);
       reply(endpoint, response, 400, pathError("the batch is empty", "batch"));
       return;
     }
     List<LogEntry> entries = new ArrayList<>(messages.size());
+    List<FeedEntry.Builder> feedEntries = new ArrayList<>(messages.size());
     ArrayNode rejected = null;
     for (int i = 0; i < messages.size(); i++) {
       Outcome outcome;
@@ -237,12 +293,16 @@ public final class Collector implements Handler<HttpServerRequest> {
         }
         outcome = normalizer.normalize(message, null, ip);
       }
+      byte[] raw = slice(body, read, i);
       if (outcome.isAccepted()) {
         metrics.accepted(outcome.message().type());
-        entries.add(LogEntry.of(sourceId, outcome.message()));
+        LogEntry entry = LogEntry.of(sourceId, outcome.message());
+        entries.add(entry);
+        feedEntries.add(feedEntry(endpoint, entry, raw, outcome));
       } else {
         metrics.rejected(reason(outcome));
         outcome = outcome.under("batch[" + i + "]");
+        publishRejected(endpoint, sourceId, raw, outcome.error(), outcome.path(), 400);
         if (rejected == null) {
           rejected = Json.MAPPER.createArrayNode();
         }
@@ -259,16 +319,21 @@ public final class Collector implements Handler<HttpServerRequest> {
       reply(endpoint, response, 400, error);
       return;
     }
-    append(endpoint, response, entries, rejected);
+    append(endpoint, response, entries, feedEntries, rejected);
   }
 
   private void append(
-      Endpoint endpoint, HttpServerResponse response, List<LogEntry> entries, ArrayNode rejected) {
+      Endpoint endpoint,
+      HttpServerResponse response,
+      List<LogEntry> entries,
+      List<FeedEntry.Builder> feedEntries,
+      ArrayNode rejected) {
     Context context = vertx.getOrCreateContext();
     log.append(entries)
         .whenComplete(
             (result, failure) ->
-                context.runOnContext(v -> answer(endpoint, response, result, failure, rejected)));
+                context.runOnContext(
+                    v -> answer(endpoint, response, result, failure, feedEntries, rejected)));
   }
 
   private void answer(
@@ -276,8 +341,12 @@ public final class Collector implements Handler<HttpServerRequest> {
       HttpServerResponse response,
       AppendResult result,
       Throwable failure,
+      List<FeedEntry.Builder> feedEntries,
       ArrayNode rejected) {
     if (failure != null) {
+      for (FeedEntry.Builder entry : feedEntries) {
+        feed.publish(entry.rejected("not stored: the store cannot take writes now", "", 503));
+      }
       Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
       if (cause instanceof StoreUnavailableException
           && ((StoreUnavailableException) cause).overloaded()) {
@@ -294,6 +363,9 @@ public final class Collector implements Handler<HttpServerRequest> {
             "the store cannot take writes now; retry later");
       }
       return;
+    }
+    for (FeedEntry.Builder entry : feedEntries) {
+      feed.publish(entry);
     }
     metrics.duplicates(result.duplicates());
     metrics.request(endpoint.metricName(), 200);
@@ -331,14 +403,54 @@ public final class Collector implements Handler<HttpServerRequest> {
 
   private void unauthorized(Endpoint endpoint, HttpServerResponse response, boolean keyGiven) {
     response.putHeader("WWW-Authenticate", "Basic realm=\"rollcall\"");
-    reply(
-        endpoint,
-        response,
-        401,
-        JsonResponses.error(
-            keyGiven
-                ? "unknown write key"
-                : "a write key is required: send it as the HTTP Basic user name, or as \"writeKey\" in the body"));
+    reply(endpoint, response, 401, JsonResponses.error(unauthorizedError(keyGiven)));
+  }
+
+  private static String unauthorizedError(boolean keyGiven) {
+    return keyGiven
+        ? "unknown write key"
+        : "a write key is required: send it as the HTTP Basic user name, or as \"writeKey\" in the body";
+  }
+
+  /* ---- the console's feed ---- */
+
+  private static FeedEntry.Builder feedEntry(
+      Endpoint endpoint, LogEntry entry, byte[] raw, Outcome outcome) {
+    return FeedEntry.builder()
+        .receivedAtMillis(entry.receivedAtMillis())
+        .endpoint(endpoint.metricName())
+        .sourceId(entry.sourceId())
+        .message(
+            entry.type(),
+            outcome.message().userId(),
+            outcome.message().anonymousId(),
+            entry.messageId(),
+            entry.json())
+        .raw(raw)
+        .warnings(outcome.warnings());
+  }
+
+  private void publishRejected(
+      Endpoint endpoint, String sourceId, byte[] raw, String error, String path, int status) {
+    if (raw != null && raw.length > FEED_RAW_LIMIT) {
+      raw = Arrays.copyOf(raw, FEED_RAW_LIMIT);
+    }
+    feed.publish(
+        FeedEntry.builder()
+            .receivedAtMillis(clock.millis())
+            .endpoint(endpoint.metricName())
+            .sourceId(sourceId)
+            .type(endpoint.type())
+            .raw(raw)
+            .rejected(error, path, status));
+  }
+
+  /** The bytes of batch item {@code i} as sent, or null when they are over a message's limit. */
+  private static byte[] slice(byte[] body, BatchReader.ReadBatch read, int i) {
+    int size = read.sizes.get(i);
+    if (size > FEED_RAW_LIMIT) return null;
+    int start = read.starts.get(i);
+    return Arrays.copyOfRange(body, start, start + size);
   }
 
   private static ObjectNode pathError(String error, String path) {

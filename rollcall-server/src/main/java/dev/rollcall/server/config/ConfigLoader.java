@@ -26,6 +26,7 @@ import java.util.Map;
  * writeKeys: [KEY1, KEY2]
  * adminToken: TOKEN
  * dedupWindowSeconds: 86400
+ * analyticsJs: ./package         # the unpacked @segment/analytics-next, for /demo
  * sources:                      # named sources, each with its own destinations
  *   app:
  *     writeKey: ${APP_WRITE_KEY}
@@ -50,7 +51,8 @@ import java.util.Map;
  *
  * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
  * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
- * ROLLCALL_DEDUP_WINDOW_SECONDS}, and {@code ROLLCALL_CONFIG} for the file itself.
+ * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_ANALYTICS_JS}, and {@code ROLLCALL_CONFIG} for
+ * the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -66,6 +68,7 @@ public final class ConfigLoader {
     public Path data;
     public List<String> writeKeys = List.of();
     public String adminToken;
+    public Path analyticsJs;
     public Path config;
   }
 
@@ -96,6 +99,12 @@ public final class ConfigLoader {
       if (dedup != null) builder.dedupWindow(Duration.ofSeconds(dedup));
       builder.destinations(destinations(file));
       builder.sources(sources(file));
+      String analyticsJs =
+          first(
+              cli.analyticsJs == null ? null : cli.analyticsJs.toString(),
+              env("ROLLCALL_ANALYTICS_JS"),
+              text(file, "analyticsJs"));
+      if (analyticsJs != null) builder.analyticsJs(Path.of(analyticsJs));
       return builder.build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException(e.getMessage());

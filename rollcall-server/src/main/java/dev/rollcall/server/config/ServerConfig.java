@@ -22,6 +22,7 @@ public final class ServerConfig {
   private final int maxPendingEntries;
   private final List<SourceSetup> sources;
   private final List<DestinationSetup> destinations;
+  private final Path analyticsJs;
 
   private ServerConfig(Builder builder) {
     this.host = builder.host;
@@ -33,6 +34,7 @@ public final class ServerConfig {
     this.maxPendingEntries = builder.maxPendingEntries;
     this.sources = List.copyOf(builder.sources);
     this.destinations = List.copyOf(builder.destinations);
+    this.analyticsJs = builder.analyticsJs;
   }
 
   public static Builder builder() {
@@ -84,6 +86,14 @@ public final class ServerConfig {
     return destinations;
   }
 
+  /**
+   * The unpacked {@code @segment/analytics-next} package that {@code /demo} serves, or null when
+   * the demo page only explains how to get it.
+   */
+  public Path analyticsJs() {
+    return analyticsJs;
+  }
+
   public Builder toBuilder() {
     return builder()
         .host(host)
@@ -94,7 +104,8 @@ public final class ServerConfig {
         .dedupWindow(dedupWindow)
         .maxPendingEntries(maxPendingEntries)
         .sources(sources)
-        .destinations(destinations);
+        .destinations(destinations)
+        .analyticsJs(analyticsJs);
   }
 
   public static final class Builder {
@@ -107,6 +118,7 @@ public final class ServerConfig {
     private int maxPendingEntries = 100_000;
     private List<SourceSetup> sources = List.of();
     private List<DestinationSetup> destinations = List.of();
+    private Path analyticsJs;
 
     public Builder sources(List<SourceSetup> sources) {
       this.sources = List.copyOf(sources);
@@ -170,6 +182,12 @@ public final class ServerConfig {
         throw new IllegalArgumentException("maxPendingEntries <= 0: " + maxPendingEntries);
       }
       this.maxPendingEntries = maxPendingEntries;
+      return this;
+    }
+
+    /** The unpacked analytics-next package for {@code /demo}; null for none. */
+    public Builder analyticsJs(Path analyticsJs) {
+      this.analyticsJs = analyticsJs;
       return this;
     }
 

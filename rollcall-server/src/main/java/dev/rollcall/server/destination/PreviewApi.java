@@ -1,6 +1,7 @@
 package dev.rollcall.server.destination;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.destination.Destination;
 import dev.rollcall.destination.Destinations;
@@ -24,6 +25,16 @@ public final class PreviewApi {
 
   public PreviewApi(Preview preview) {
     this.preview = preview;
+  }
+
+  /** {@code GET /v1/preview}: {@code {"destinations": ["mixpanel", ...]}}, the names it takes. */
+  public void names(RoutingContext ctx) {
+    ObjectNode body = Json.object();
+    ArrayNode names = body.putArray("destinations");
+    for (Destination destination : Destinations.all()) {
+      names.add(destination.name());
+    }
+    JsonResponses.send(ctx.response(), 200, body);
   }
 
   public void handle(RoutingContext ctx) {
