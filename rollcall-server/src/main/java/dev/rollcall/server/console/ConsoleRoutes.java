@@ -70,7 +70,14 @@ public final class ConsoleRoutes {
     files.put("sign-in.html", Asset.load("sign-in.html"));
 
     router.route("/console*").handler(ConsoleRoutes::securityHeaders);
-    router.get("/console").handler(ctx -> redirect(ctx, "/console/"));
+    router
+        .get("/console")
+        .handler(
+            ctx -> {
+              // the route matches "/console/" too; only the bare path is sent on
+              if (ctx.request().path().equals("/console")) redirect(ctx, "/console/");
+              else ctx.next();
+            });
     router.get("/console/sign-in").handler(ctx -> send(ctx, files.get("sign-in.html")));
     router
         .post("/console/sign-in")

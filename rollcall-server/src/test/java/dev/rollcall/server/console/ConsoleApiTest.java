@@ -72,6 +72,17 @@ class ConsoleApiTest {
   }
 
   @Test
+  void consoleRoot_redirectsOnce_toTheSlashedPath_thenToSignIn() throws Exception {
+    HttpResponse<String> bare = server.send(server.request("/console"));
+    HttpResponse<String> slashed = server.send(server.request("/console/"));
+
+    assertThat(bare.statusCode()).isEqualTo(303);
+    assertThat(bare.headers().firstValue("Location")).hasValue("/console/");
+    assertThat(slashed.statusCode()).isEqualTo(303);
+    assertThat(slashed.headers().firstValue("Location")).hasValue("/console/sign-in");
+  }
+
+  @Test
   void signIn_wrongToken_goesBackToTheForm_withoutCookie() throws Exception {
     HttpResponse<String> response = signIn("not-the-token");
 
