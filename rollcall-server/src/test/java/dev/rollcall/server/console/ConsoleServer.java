@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollcall.internal.Json;
 import dev.rollcall.server.RollcallServer;
+import dev.rollcall.server.config.DestinationSetup;
 import dev.rollcall.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -37,6 +38,11 @@ final class ConsoleServer implements AutoCloseable {
   }
 
   static ConsoleServer start(Path dataDir, Path analyticsJs) throws Exception {
+    return start(dataDir, analyticsJs, List.of());
+  }
+
+  static ConsoleServer start(Path dataDir, Path analyticsJs, List<DestinationSetup> destinations)
+      throws Exception {
     return new ConsoleServer(
         RollcallServer.start(
             ServerConfig.builder()
@@ -46,6 +52,7 @@ final class ConsoleServer implements AutoCloseable {
                 .writeKeys(List.of(WRITE_KEY))
                 .adminToken(ADMIN_TOKEN)
                 .analyticsJs(analyticsJs)
+                .destinations(destinations)
                 .build(),
             Clock.systemUTC()));
   }
