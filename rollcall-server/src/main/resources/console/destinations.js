@@ -24,7 +24,9 @@
         return false;
       }
       const rows = response.body.destinations.map((d) => el("tr", { "data-destination": d.name },
-        el("th", { scope: "row" }, d.name, d.type && d.type !== d.name ? el("div", { class: "muted" }, d.type) : null),
+        el("th", { scope: "row" }, d.name,
+          d.type && d.type.toLowerCase() !== d.name.toLowerCase() ? el("div", { class: "muted" }, d.type) : null,
+          d.configured === false ? el("div", { class: "muted" }, "no longer configured") : null),
         el("td", { class: "num", "data-count": "delivered" }, number(d.delivered)),
         el("td", { class: "num", "data-count": "pending" }, number(d.pending)),
         el("td", { class: "num", "data-count": "retrying" }, number(d.retrying)),
@@ -35,8 +37,9 @@
           : "0"),
         el("td", { class: "mono" }, d.lastError || "")));
       document.getElementById("table").replaceChildren(el("table", { id: "destinations-table" },
-        el("thead", {}, el("tr", {}, ["Destination", "Delivered", "Pending", "Retrying", "Skipped", "Dead", "Last error"]
-          .map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, el("th", {}, "Destination"),
+          ["Delivered", "Pending", "Retrying", "Skipped", "Dead"].map((h) => el("th", { class: "num" }, h)),
+          el("th", {}, "Last error"))),
         el("tbody", {}, rows)));
       status(statusLine, "Updated " + new Date().toLocaleTimeString());
       return true;
@@ -63,7 +66,8 @@
       deliveries.length
         ? el("div", {},
           el("table", { id: "dead-table" },
-            el("thead", {}, el("tr", {}, ["Id", "Person", "Attempts", "Last error", "Call", ""].map((h) => el("th", {}, h)))),
+            el("thead", {}, el("tr", {}, el("th", { class: "num" }, "Id"), el("th", {}, "Person"),
+              el("th", { class: "num" }, "Attempts"), ["Last error", "Call", ""].map((h) => el("th", {}, h)))),
             el("tbody", {}, rows)),
           el("p", {}, el("button", { type: "button", id: "replay-all", onclick: () => replay(destination, null) },
             "Replay all dead letters of " + destination)))

@@ -109,7 +109,7 @@
       }
       box.replaceChildren(rows.length
         ? el("div", { class: "table-wrap" }, el("table", { id: "deliveries-table" },
-          el("thead", {}, el("tr", {}, el("th", {}, "Destination"), el("th", {}, "Status"), el("th", {}, "Call"), el("th", {}, "Attempts"), el("th", {}, "Last error"))),
+          el("thead", {}, el("tr", {}, el("th", {}, "Destination"), el("th", {}, "Status"), el("th", {}, "Call"), el("th", { class: "num" }, "Attempts"), el("th", {}, "Last error"))),
           el("tbody", {}, rows.map((d) => el("tr", { "data-destination": d.destination, "data-status": d.status },
             el("td", {}, d.destination), el("td", {}, d.status), el("td", { class: "mono" }, d.messageId),
             el("td", { class: "num" }, d.attempts), el("td", { class: "mono" }, d.lastError || ""))))))
