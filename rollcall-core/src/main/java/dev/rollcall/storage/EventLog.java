@@ -27,6 +27,14 @@ public interface EventLog extends AutoCloseable {
   /** True when an append could succeed now: the store is open and accepts writes. */
   boolean isWritable();
 
+  /**
+   * True when appends wait beyond the log's bound and a new one would be refused as overloaded: the
+   * collector then sheds a request before spending anything on it.
+   */
+  default boolean isOverloaded() {
+    return false;
+  }
+
   @Override
   void close();
 }

@@ -31,6 +31,10 @@ import dev.rollcall.storage.sqlite.SqliteEventLog;
 import dev.rollcall.storage.sqlite.SqliteProfileStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -142,6 +146,11 @@ public final class RollcallServer implements AutoCloseable {
       profiles = SqliteProfileStore.open(dataDir.resolve("profiles.db"));
       processor = new Processor(log, profiles, Processor.DEFAULT_CHUNK);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      // heap, GC, threads and CPU: what overload and memory figures are read from
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmGcMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
       CollectorMetrics metrics = new CollectorMetrics(registry);
       log.addCommitListener(metrics::committed);
       Processor running = processor;

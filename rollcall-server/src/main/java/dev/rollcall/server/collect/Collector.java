@@ -99,6 +99,15 @@ public final class Collector implements Handler<HttpServerRequest> {
       JsonResponses.error(response, 404, "no tracking endpoint at " + request.path());
       return;
     }
+    if (log.isOverloaded()) {
+      // shed before reading and parsing the body: under overload the CPU goes to the calls
+      // already accepted, and to /health; the body is not read, so the connection is not reused
+      metrics.request(endpoint.metricName(), 503);
+      response.putHeader("Connection", "close");
+      JsonResponses.retryLater(
+          response, 503, RETRY_AFTER_OVERLOADED, "the server is busy; retry later");
+      return;
+    }
     String contentTypeProblem = contentTypeProblem(request.getHeader("Content-Type"));
     if (contentTypeProblem != null) {
       publishRejected(endpoint, null, null, contentTypeProblem, "", 415);

@@ -26,6 +26,7 @@ import java.util.Map;
  * writeKeys: [KEY1, KEY2]
  * adminToken: TOKEN
  * dedupWindowSeconds: 86400
+ * maxPendingCalls: 100000        # calls waiting to be stored; past this, 503 + Retry-After
  * analyticsJs: ./package         # the unpacked @segment/analytics-next, for /demo
  * sources:                      # named sources, each with its own destinations
  *   app:
@@ -51,8 +52,8 @@ import java.util.Map;
  *
  * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
  * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
- * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_ANALYTICS_JS}, and {@code ROLLCALL_CONFIG} for
- * the file itself.
+ * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_MAX_PENDING_CALLS}, {@code
+ * ROLLCALL_ANALYTICS_JS}, and {@code ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -97,6 +98,13 @@ public final class ConfigLoader {
               env("ROLLCALL_DEDUP_WINDOW_SECONDS"),
               text(file, "dedupWindowSeconds"));
       if (dedup != null) builder.dedupWindow(Duration.ofSeconds(dedup));
+      Integer pending =
+          firstInt(
+              "maxPendingCalls",
+              null,
+              env("ROLLCALL_MAX_PENDING_CALLS"),
+              text(file, "maxPendingCalls"));
+      if (pending != null) builder.maxPendingEntries(pending);
       builder.destinations(destinations(file));
       builder.sources(sources(file));
       String analyticsJs =

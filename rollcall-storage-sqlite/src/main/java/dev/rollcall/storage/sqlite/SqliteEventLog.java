@@ -162,6 +162,11 @@ public final class SqliteEventLog implements EventLog {
   }
 
   @Override
+  public boolean isOverloaded() {
+    return pendingEntries.get() >= maxPendingEntries;
+  }
+
+  @Override
   public boolean isWritable() {
     return running && writable;
   }

@@ -1,0 +1,258 @@
+package dev.rollcall.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Overload: the server runs as its own process ({@code -Xmx512m}, exiting on an OutOfMemoryError)
+ * with a small backlog ({@code maxPendingCalls: 500}). The test measures what it takes in a closed
+ * loop, then offers three times that in an open loop (requests sent on a schedule, whatever the
+ * answers), then drops back to a light load. While overloaded the server sheds with {@code 503} and
+ * {@code Retry-After}, never another error; its heap stays bounded (it would exit otherwise, and
+ * the peak is printed); {@code /health} answers every poll; and once the load drops, every call is
+ * taken again. The figures are printed, not asserted: timing belongs to benchmarks.
+ */
+final class OverloadTest {
+  private static final String WRITE_KEY = "overload-key";
+  private static final int BATCH = 50;
+
+  /** Requests in flight at most in the open loop (each one batch of {@link #BATCH} calls). */
+  private static final int IN_FLIGHT = 512;
+
+  /** Clients of the closed loop that measures what the server takes: enough to saturate it. */
+  private static final int CAPACITY_CLIENTS = 32;
+
+  private static final Pattern HEAP =
+      Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} ([0-9.E+]+)");
+
+  @TempDir Path dir;
+  private ServerProcess server;
+  private int port;
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1) // as the tracking libraries post
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+  private final AtomicInteger batchNumber = new AtomicInteger();
+
+  @AfterEach
+  void stop() {
+    if (server != null) server.close();
+  }
+
+  @Test
+  void threeTimesCapacity_shedsWith503AndRetryAfter_heapBounded_healthAnswers_recovers()
+      throws Exception {
+    Path config = dir.resolve("rollcall.yaml");
+    Files.writeString(config, "maxPendingCalls: 500\n");
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    server =
+        ServerProcess.start(
+            "overloaded",
+            List.of(
+                "--port", Integer.toString(port),
+                "--data", dir.resolve("data").toString(),
+                "--write-key", WRITE_KEY,
+                "--config", config.toString()),
+            dir.resolve("server-stderr.log"),
+            Duration.ofSeconds(30));
+
+    double capacity = closedLoop(CAPACITY_CLIENTS, Duration.ofSeconds(4)).callsPerSecond();
+    double offered = 3 * capacity;
+    System.out.printf(
+        "overload test: capacity %.0f calls/s (closed loop, %d clients)%n",
+        capacity, CAPACITY_CLIENTS);
+
+    Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    AtomicInteger withoutRetryAfter = new AtomicInteger();
+    AtomicInteger healthAnswers = new AtomicInteger();
+    AtomicInteger healthPolls = new AtomicInteger();
+    AtomicLong peakHeap = new AtomicLong();
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                healthPolls.incrementAndGet();
+                try {
+                  HttpResponse<String> health = get("/health", Duration.ofSeconds(5));
+                  if (health.statusCode() == 200) healthAnswers.incrementAndGet();
+                  peakHeap.accumulateAndGet(heapBytes(), Math::max);
+                  Thread.sleep(250);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (Exception e) {
+                  // an unanswered poll: counted by healthPolls - healthAnswers
+                  System.out.println("overload test: /health: " + e);
+                }
+              }
+            });
+    watcher.start();
+    long sent = openLoop(offered, Duration.ofSeconds(6), statuses, withoutRetryAfter);
+    watcher.interrupt();
+    watcher.join();
+
+    double recovered = closedLoop(2, Duration.ofSeconds(3)).callsPerSecond();
+    Load light = closedLoop(2, Duration.ofSeconds(2));
+    System.out.printf(
+        "overload test: offered %.0f calls/s for 6 s (%d batches of %d): answers %s;"
+            + " /health answered %d of %d polls; peak heap %.0f MB; after: %.0f calls/s%n",
+        offered,
+        sent,
+        BATCH,
+        statuses,
+        healthAnswers.get(),
+        healthPolls.get(),
+        peakHeap.get() / 1e6,
+        recovered);
+
+    assertThat(statuses.keySet()).as("answers while overloaded").isSubsetOf(200, 503);
+    assertThat(statuses.getOrDefault(503, new AtomicInteger()).get())
+        .as("requests shed with 503")
+        .isPositive();
+    assertThat(withoutRetryAfter.get()).as("503s without Retry-After").isZero();
+    assertThat(healthAnswers.get()).as("/health polls answered 200").isEqualTo(healthPolls.get());
+    assertThat(server.isAlive()).as("the server is still running (no OutOfMemoryError)").isTrue();
+    assertThat(light.shed()).as("503s once the load dropped").isZero();
+    assertThat(light.acknowledged()).isPositive();
+  }
+
+  private record Load(long acknowledged, long shed, double seconds) {
+    double callsPerSecond() {
+      return acknowledged / seconds;
+    }
+  }
+
+  /** {@code clients} threads, each sending a batch as soon as the last one was answered. */
+  private Load closedLoop(int clients, Duration length) throws Exception {
+    AtomicLong acknowledged = new AtomicLong();
+    AtomicLong shed = new AtomicLong();
+    long end = System.nanoTime() + length.toNanos();
+    CountDownLatch done = new CountDownLatch(clients);
+    long start = System.nanoTime();
+    for (int c = 0; c < clients; c++) {
+      new Thread(
+              () -> {
+                try {
+                  while (System.nanoTime() < end) {
+                    HttpResponse<Void> response =
+                        http.send(batch(), HttpResponse.BodyHandlers.discarding());
+                    if (response.statusCode() == 200) acknowledged.addAndGet(BATCH);
+                    else if (response.statusCode() == 503) shed.incrementAndGet();
+                    else throw new AssertionError("answered " + response.statusCode());
+                  }
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                } finally {
+                  done.countDown();
+                }
+              })
+          .start();
+    }
+    assertThat(done.await(length.toSeconds() + 60, TimeUnit.SECONDS)).isTrue();
+    return new Load(acknowledged.get(), shed.get(), (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * Sends batches on a schedule of {@code callsPerSecond}, whatever the answers; returns how many.
+   */
+  private long openLoop(
+      double callsPerSecond,
+      Duration length,
+      Map<Integer, AtomicInteger> statuses,
+      AtomicInteger withoutRetryAfter)
+      throws Exception {
+    long intervalNanos = (long) (1e9 * BATCH / callsPerSecond);
+    // as many clients as a busy site has servers talking to Rollcall; above the server's backlog
+    Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    long start = System.nanoTime();
+    long sent = 0;
+    while (System.nanoTime() - start < length.toNanos()) {
+      long due = start + sent * intervalNanos;
+      long wait = due - System.nanoTime();
+      if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+      inFlight.acquire();
+      sent++;
+      http.sendAsync(batch(), HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (response, failure) -> {
+                inFlight.release();
+                if (failure != null) {
+                  System.out.println("overload test: no answer: " + failure);
+                }
+                int status = failure != null ? -1 : response.statusCode();
+                statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                if (status == 503 && response.headers().firstValue("Retry-After").isEmpty()) {
+                  withoutRetryAfter.incrementAndGet();
+                }
+              });
+    }
+    assertThat(inFlight.tryAcquire(IN_FLIGHT, 60, TimeUnit.SECONDS)).as("all answered").isTrue();
+    return sent;
+  }
+
+  private HttpRequest batch() {
+    int n = batchNumber.incrementAndGet();
+    StringBuilder body = new StringBuilder("{\"batch\": [");
+    for (int i = 0; i < BATCH; i++) {
+      if (i > 0) body.append(',');
+      body.append("{\"type\": \"identify\", \"userId\": \"user-")
+          .append((n * 31 + i) % 5_000)
+          .append("\", \"traits\": {\"plan\": \"premium\", \"logins\": ")
+          .append(i)
+          .append(", \"email\": \"someone@example.com\"}}");
+    }
+    body.append("]}");
+    return HttpRequest.newBuilder(uri("/v1/batch"))
+        .header("Content-Type", "application/json")
+        .header(
+            "Authorization",
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((WRITE_KEY + ":").getBytes(StandardCharsets.UTF_8)))
+        .timeout(Duration.ofSeconds(60))
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+        .build();
+  }
+
+  private HttpResponse<String> get(String path, Duration timeout) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri(path)).timeout(timeout).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://localhost:" + port + path);
+  }
+
+  /** The heap in use, summed over its pools, from {@code /metrics}. */
+  private long heapBytes() throws Exception {
+    Matcher m = HEAP.matcher(get("/metrics", Duration.ofSeconds(5)).body());
+    double total = 0;
+    while (m.find()) total += Double.parseDouble(m.group(1));
+    return (long) total;
+  }
+}
