@@ -169,15 +169,21 @@ public final class MailchimpDestination implements Destination {
   }
 
   /** Mailchimp's subscriber hash: MD5 of the lower-cased email, as lower-case hex. */
+  /** MessageDigest.getInstance looks the provider up on each call (µs); one digest per thread. */
+  private static final ThreadLocal<MessageDigest> MD5 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+              throw new AssertionError("every JDK has MD5", e);
+            }
+          });
+
   static String subscriberHash(String email) {
-    byte[] digest;
-    try {
-      digest =
-          MessageDigest.getInstance("MD5")
-              .digest(email.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError("every JDK has MD5", e);
-    }
+    // digest() resets the digest, so the thread's next use starts clean
+    byte[] digest =
+        MD5.get().digest(email.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
     char[] hex = new char[digest.length * 2];
     for (int i = 0; i < digest.length; i++) {
       hex[2 * i] = HEX[(digest[i] >> 4) & 0xf];
