@@ -3,6 +3,7 @@ package dev.rollcall.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,6 +43,9 @@ public final class Json {
         JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            // an emoji (a surrogate pair) as its 4 UTF-8 bytes, not as two escaped halves: what
+            // the client sent, and what the String writer gives too
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
     mapper

@@ -124,4 +124,18 @@ class JsonTest {
     assertThat(Json.object()).isEmpty();
     assertThat(Json.object()).isNotSameAs(Json.object());
   }
+
+  @org.junit.jupiter.api.Test
+  void write_emoji_asItsFourUtf8Bytes_notEscapedSurrogates() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode tree =
+        Json.read(
+            "{\"motto\": \"\uD83D\uDE80 go\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    byte[] written = Json.write(tree);
+
+    org.assertj.core.api.Assertions.assertThat(
+            new String(written, java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("{\"motto\":\"\uD83D\uDE80 go\"}")
+        .doesNotContain("\\uD83D");
+  }
 }

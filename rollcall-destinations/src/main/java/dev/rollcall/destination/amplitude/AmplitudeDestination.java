@@ -120,9 +120,10 @@ public final class AmplitudeDestination implements Destination {
     copy(context.network(), "carrier", identification, "carrier");
 
     ArrayNode identifications = Json.MAPPER.createArrayNode().add(identification);
-    StringBuilder form = new StringBuilder();
+    StringBuilder form = new StringBuilder(1024);
     form.append("api_key=").append(encode(apiKey));
-    form.append("&identification=").append(encode(Json.writeString(identifications)));
+    form.append("&identification=");
+    encode(Json.write(identifications), form);
     if (minIdLength != null) {
       ObjectNode options = Json.object();
       try {
@@ -224,6 +225,12 @@ public final class AmplitudeDestination implements Destination {
   static String encode(String s) {
     byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
     StringBuilder out = new StringBuilder(bytes.length + bytes.length / 2);
+    encode(bytes, out);
+    return out.toString();
+  }
+
+  /** Appends UTF-8 {@code bytes}, form-encoded, to {@code out}. */
+  private static void encode(byte[] bytes, StringBuilder out) {
     for (byte b : bytes) {
       int c = b & 0xff;
       if ((c >= 'a' && c <= 'z')
@@ -240,7 +247,6 @@ public final class AmplitudeDestination implements Destination {
         out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
       }
     }
-    return out.toString();
   }
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
