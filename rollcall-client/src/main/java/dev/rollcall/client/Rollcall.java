@@ -48,14 +48,14 @@ import java.util.concurrent.TimeoutException;
  * the batch's first message, or at a flush marker. Batches are assembled from the messages' JSON
  * bytes without parsing them again, then gzipped; {@code sentAt} is written at each attempt.
  *
- * <p><b>Sending, without a thread per request.</b> Batches go out with {@link HttpClient#sendAsync}
- * to {@code /v1/batch} (HTTP Basic: the write key as user name). At most {@code maxInFlight}
- * batches are outstanding (sent or waiting for a retry); beyond that the sender waits, the queue
- * fills, and new messages overflow, rather than memory growing. Responses are handled on the
- * client's HTTP threads ({@code rollcall-http-N}), which also run the callback; retries wait on a
- * timer, not on a thread. What is retried, and how long the waits are, is in {@link RetryPolicy}:
- * network errors, 408, 429 and 5xx but 501, 505 and 511, with exponential backoff and full jitter,
- * or as {@code Retry-After} asks.
+ * <p><b>Sending, on a few HTTP threads.</b> Each batch is posted to {@code /v1/batch} (HTTP Basic:
+ * the write key as user name) by one of the client's HTTP threads ({@code rollcall-http-N}), which
+ * waits for the answer, handles it and runs the callback. At most {@code maxInFlight} batches are
+ * outstanding (sent, or waiting for a retry); beyond that the sender waits, the queue fills, and
+ * new messages overflow, rather than memory growing. Retries wait on a timer, not on a thread. What
+ * is retried, and how long the waits are, is in {@link RetryPolicy}: network errors, 408, 429 and
+ * 5xx but 501, 505 and 511, with exponential backoff and full jitter, or as {@code Retry-After}
+ * asks.
  *
  * <p><b>Flush and close.</b> {@link #flush()} puts a marker in the queue and waits for it: the
  * sender closes the batch in progress at the marker and completes it when every batch started
@@ -100,6 +100,7 @@ public final class Rollcall implements AutoCloseable {
     this.uploader =
         new Uploader.Builder()
             .http(http)
+            .threads(httpThreads)
             .endpoint(builder.endpoint)
             .writeKey(builder.writeKey)
             .requestTimeout(builder.requestTimeout)
@@ -220,11 +221,17 @@ public final class Rollcall implements AutoCloseable {
    * to the callback). That can take as long as the retries of the last batch: see {@code
    * maxTotalBackoff}. Returns at once on a closed client; on interrupt, returns with the thread's
    * interrupt flag set.
+   *
+   * @throws IllegalStateException when called from a callback, where it would wait for itself
    */
   public void flush() {
+    if (httpThreads.isCurrentThread()) {
+      throw new IllegalStateException(
+          "flush() called from a callback: it would wait for the batch being reported");
+    }
     FlushMarker marker = FlushMarker.flush();
     try {
-      if (!put(marker, Long.MAX_VALUE)) {
+      if (!put(marker, false, 0)) {
         return;
       }
       marker.done().get();
@@ -238,7 +245,8 @@ public final class Rollcall implements AutoCloseable {
   /**
    * Sends what is queued and stops the client's threads, waiting at most {@code closeTimeout};
    * messages still undelivered then are failed as {@link Reason#CLOSED}. Messages enqueued after
-   * close are failed the same way. Calling it again does nothing.
+   * close are failed the same way. Calling it again does nothing. Called from a callback, it does
+   * not wait (the batch being reported could not finish meanwhile).
    */
   @Override
   public void close() {
@@ -248,12 +256,13 @@ public final class Rollcall implements AutoCloseable {
       }
       closed = true;
     }
-    long deadline = System.nanoTime() + closeTimeout.toNanos();
+    Duration timeout = httpThreads.isCurrentThread() ? Duration.ZERO : closeTimeout;
+    long deadline = System.nanoTime() + timeout.toNanos();
     boolean finished = false;
     if (sender.isAlive()) {
       FlushMarker stop = FlushMarker.stop();
       try {
-        if (put(stop, deadline)) {
+        if (put(stop, true, deadline)) {
           stop.done().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
           finished = true;
         }
@@ -278,10 +287,14 @@ public final class Rollcall implements AutoCloseable {
     httpThreads.shutdown(http, finished);
   }
 
-  /** Puts a marker in the queue, waiting for room until {@code deadline}; false if closed. */
-  private boolean put(FlushMarker marker, long deadline) throws InterruptedException {
+  /**
+   * Puts a marker in the queue, waiting for room (until {@code deadline}, a {@link
+   * System#nanoTime()}, if {@code timed}); false if the client is closed or the time ran out.
+   */
+  private boolean put(FlushMarker marker, boolean timed, long deadline)
+      throws InterruptedException {
     while (!queue.offer(marker, 50, TimeUnit.MILLISECONDS)) {
-      if ((closed && !marker.stopsSender()) || System.nanoTime() - deadline > 0) {
+      if ((closed && !marker.stopsSender()) || (timed && System.nanoTime() - deadline > 0)) {
         return false;
       }
     }

@@ -96,6 +96,9 @@ class BatchingTest {
     assertThat(callback.successes).hasSize(1);
     assertThat(callback.successes.get(0).messageId())
         .isEqualTo(message.get("messageId").textValue());
+    assertThat(callback.threads.get(message.get("messageId").textValue()))
+        .as("successes are reported on the client's HTTP threads")
+        .startsWith("rollcall-http-");
   }
 
   @Test

@@ -107,7 +107,63 @@ class FlushCloseTest {
     assertThat(server.getRequestCount()).isZero();
   }
 
+  @Test
+  void flush_fromACallback_throws_ratherThanWaitForItself() throws Exception {
+    server.setDispatcher(alwaysOk());
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    Rollcall[] client = new Rollcall[1];
+    Callback flushing =
+        new Callback() {
+          @Override
+          public void success(Message message) {
+            try {
+              client[0].flush();
+              thrown.complete(null);
+            } catch (Throwable e) {
+              thrown.complete(e);
+            }
+          }
+
+          @Override
+          public void failure(Message message, DeliveryException error) {}
+        };
+    try (Rollcall rollcall = client().callback(flushing).build()) {
+      client[0] = rollcall;
+      rollcall.identify("u1", traits(1));
+      rollcall.flush();
+    }
+
+    assertThat(thrown.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("flush() called from a callback: it would wait for the batch being reported");
+  }
+
   /* ---- close ---- */
+
+  @Test
+  void close_fromACallback_returnsWithoutWaiting() throws Exception {
+    server.setDispatcher(alwaysOk());
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    Rollcall[] client = new Rollcall[1];
+    Callback closing =
+        new Callback() {
+          @Override
+          public void success(Message message) {
+            client[0].close();
+            closed.complete(null);
+          }
+
+          @Override
+          public void failure(Message message, DeliveryException error) {}
+        };
+    Rollcall rollcall = client().callback(closing).closeTimeout(Duration.ofMinutes(5)).build();
+    client[0] = rollcall;
+    rollcall.identify("u1", traits(1));
+    rollcall.flush();
+
+    closed.get(20, TimeUnit.SECONDS);
+    rollcall.close();
+  }
 
   @Test
   void close_sendsWhatIsQueued_andStopsTheSender() throws Exception {

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Messages sent in one request, and what its attempts have cost so far. */
 final class Batch {
-  final List<Entry> entries = new ArrayList<>();
+  final List<Entry> entries;
 
   /** The request body's size before compression (bytes), envelope included. */
   int bodyBytes = BatchEncoder.ENVELOPE_BYTES - 1; // the first message adds no comma
@@ -22,6 +22,15 @@ final class Batch {
   final CompletableFuture<Void> done = new CompletableFuture<>();
 
   private final AtomicBoolean finished = new AtomicBoolean();
+
+  Batch() {
+    this(16);
+  }
+
+  /** A batch with room for {@code expected} messages before its list grows. */
+  Batch(int expected) {
+    this.entries = new ArrayList<>(expected);
+  }
 
   /** The body's size with {@code entry} added (bytes). */
   int bodyBytesWith(Entry entry) {

@@ -23,11 +23,13 @@ public final class HttpThreads implements Executor {
           60,
           TimeUnit.SECONDS,
           new SynchronousQueue<>(),
-          task -> {
-            Thread thread = new Thread(task, "rollcall-http-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-          });
+          task -> new Worker(this, task, "rollcall-http-" + count.incrementAndGet()));
+
+  /** Whether the calling thread is one of these: a callback is running on it. */
+  public boolean isCurrentThread() {
+    Thread current = Thread.currentThread();
+    return current instanceof Worker && ((Worker) current).owner == this;
+  }
 
   @Override
   public void execute(Runnable task) {
@@ -62,5 +64,15 @@ public final class HttpThreads implements Executor {
       Delivery.LOG.log(System.Logger.Level.DEBUG, "closing the HTTP client failed", e);
     }
     pool.shutdownNow();
+  }
+
+  private static final class Worker extends Thread {
+    final HttpThreads owner;
+
+    Worker(HttpThreads owner, Runnable task, String name) {
+      super(task, name);
+      this.owner = owner;
+      setDaemon(true);
+    }
   }
 }

@@ -100,7 +100,7 @@ public final class Sender implements Runnable {
 
   private void add(Entry entry) throws InterruptedException {
     if (batch == null) {
-      batch = new Batch();
+      batch = new Batch(Math.min(flushAt, DRAIN));
       batchDeadline = System.nanoTime() + flushIntervalNanos;
     }
     batch.add(entry);

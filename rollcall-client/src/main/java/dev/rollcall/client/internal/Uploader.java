@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -25,11 +26,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * to be retried): {@link #start} blocks the sender thread beyond that, which is what lets the queue
  * fill up and overflow instead of memory.
  *
- * <p>Nothing here blocks a thread on I/O: requests go out with {@link HttpClient#sendAsync}, the
- * response is handled on an HTTP thread, and a retry is scheduled on the {@link Delayer}.
+ * <p>Each attempt is posted from one of the client's HTTP threads, which waits for the answer,
+ * handles it and runs the callbacks: at most {@code maxInFlight} threads are busy so. A retry waits
+ * on the {@link Delayer}, without holding a thread.
  */
 public final class Uploader implements AutoCloseable {
   private final HttpClient http;
+  private final Executor threads;
   private final URI uri;
   private final String authorization;
   private final Duration requestTimeout;
@@ -43,6 +46,7 @@ public final class Uploader implements AutoCloseable {
 
   private Uploader(Builder builder) {
     this.http = builder.http;
+    this.threads = builder.threads;
     this.uri = batchUri(builder.endpoint);
     this.authorization =
         "Basic "
@@ -101,11 +105,30 @@ public final class Uploader implements AutoCloseable {
     }
     batch.attempts++;
     try {
-      http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
-          .whenComplete((response, error) -> handle(batch, response, error));
-    } catch (RuntimeException e) { // the HTTP client's executor shut down by close(), or a bug
+      threads.execute(() -> send(batch, request));
+    } catch (RuntimeException e) { // the threads shut down by close(), or a bug
       handle(batch, null, e);
     }
+  }
+
+  /**
+   * Posts on one of the client's HTTP threads and handles the answer there, so that callbacks run
+   * on those threads. A blocking send, not {@code sendAsync}: the JDK runs what depends on {@code
+   * sendAsync}'s future in the common pool, which on a machine of two cores or fewer is a new
+   * thread per task.
+   */
+  private void send(Batch batch, HttpRequest request) {
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException | RuntimeException e) {
+      handle(batch, null, e);
+      return;
+    } catch (InterruptedException e) { // close() ran out of time: it fails the batch
+      Thread.currentThread().interrupt();
+      return;
+    }
+    handle(batch, response, null);
   }
 
   private HttpRequest request(Batch batch) {
@@ -265,6 +288,9 @@ public final class Uploader implements AutoCloseable {
   public static final class Builder {
     HttpClient http;
 
+    /** Where requests are sent from and answers handled. */
+    Executor threads;
+
     /** The server's base URI; batches go to its {@code /v1/batch}. */
     URI endpoint;
 
@@ -279,6 +305,11 @@ public final class Uploader implements AutoCloseable {
 
     public Builder http(HttpClient http) {
       this.http = http;
+      return this;
+    }
+
+    public Builder threads(Executor threads) {
+      this.threads = threads;
       return this;
     }
 
