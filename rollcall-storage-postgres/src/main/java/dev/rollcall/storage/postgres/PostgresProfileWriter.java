@@ -43,6 +43,11 @@ final class PostgresProfileWriter implements ProfileWriter {
     this.connection = connection;
   }
 
+  /** The connection of the transaction, for other writes that must commit with it. */
+  Connection connection() {
+    return connection;
+  }
+
   @Override
   public boolean applied(String sourceId, String messageId) {
     return query(
