@@ -1,6 +1,7 @@
 package dev.rollcall.profile;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -12,11 +13,30 @@ import java.util.function.Function;
  * never applies a call twice or loses one.
  */
 public interface ProfileStore extends AutoCloseable {
-  /** Runs {@code work} in one transaction, committed when it returns, rolled back if it throws. */
+  /**
+   * Runs {@code work} in one transaction, committed when it returns, rolled back if it throws.
+   *
+   * <p>A store that several processors write at once may roll the transaction back after a conflict
+   * with another one and run {@code work} again in a new transaction, so {@code work} must have no
+   * effect outside the writer (other than computing its result).
+   */
   <T> T write(Function<ProfileWriter, T> work);
 
   /** The offset of the last log entry applied, 0 when none. */
   long checkpoint();
+
+  /**
+   * For a log in partitions, each with its own offsets (Kafka): the offset of the next entry to
+   * apply of each partition of {@code log} that has been applied from; a partition not in the map
+   * starts at 0. The offsets move with {@link ProfileWriter#movePartitionOffset}, in the
+   * transaction that applies the entries.
+   *
+   * @throws UnsupportedOperationException when the store keeps no such offsets
+   */
+  default Map<Integer, Long> partitionOffsets(String log) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " keeps no offsets of a log in partitions");
+  }
 
   Optional<Profile> find(ExternalId id);
 

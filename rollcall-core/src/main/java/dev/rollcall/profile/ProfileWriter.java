@@ -72,4 +72,19 @@ public interface ProfileWriter {
 
   /** Remembers that the log was applied up to {@code offset}. */
   void setCheckpoint(long offset);
+
+  /**
+   * Moves the offset of one partition of a log in partitions (see {@link
+   * ProfileStore#partitionOffsets}) from {@code expected} to {@code next}, if it is at {@code
+   * expected}: a compare-and-set, so that of two processors that read the same entries (one of them
+   * no longer owning the partition) only one applies them. Call it before applying the entries: the
+   * partition stays locked until the transaction ends.
+   *
+   * @return false when the partition is not at {@code expected}; the caller rolls back
+   * @throws UnsupportedOperationException when the store keeps no such offsets
+   */
+  default boolean movePartitionOffset(String log, int partition, long expected, long next) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " keeps no offsets of a log in partitions");
+  }
 }

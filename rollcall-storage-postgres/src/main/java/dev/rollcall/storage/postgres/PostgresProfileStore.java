@@ -13,31 +13,80 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
  * Profiles on PostgreSQL, for when one machine is not enough: the same tables and statements as the
- * SQLite store, so that both give the same profiles for the same calls.
+ * SQLite store, so that both give the same profiles for the same calls, and written by any number
+ * of processors at once (one per Kafka partition group member, in several servers).
  *
- * <h2>Transactions</h2>
+ * <h2>Design: several processors, one profile per person</h2>
  *
  * Each {@link #write} is one transaction on one pooled connection, at PostgreSQL's default READ
- * COMMITTED. It starts by taking a transaction-level advisory lock ({@code pg_advisory_xact_lock})
- * on {@link #WRITE_LOCK}, released by the commit or rollback. The identity rules of {@link
- * dev.rollcall.profile.CallApplier} read and then write (is the call applied? who owns this id?
- * then create, join, merge), and READ COMMITTED does not keep two transactions doing so from both
- * creating a profile for one new user, or from merging one anonymous profile twice. The lock makes
- * two processors on one database (two servers, or a server and a {@code rebuild}) take turns, as
- * the SQLite store's single write connection does within one process. Writers wait on each other,
- * never readers: the Profile API reads from snapshots. A finer scheme (a lock per person, so that
- * processors of different partitions write in parallel) is left for when one writer is not enough.
+ * COMMITTED. The identity rules of {@link dev.rollcall.profile.CallApplier} read and then write (is
+ * the call applied? who owns this id? then create, join, merge), and READ COMMITTED alone does not
+ * keep two transactions doing so from both creating a profile for one new user, or from merging one
+ * anonymous profile twice. Calls of one person are mostly in one Kafka partition (the log is keyed
+ * by userId, else anonymousId), but not all: an anonymous visitor's calls are keyed by the
+ * anonymousId, the call that joins it to a user by the userId, and the two may be applied by two
+ * processors at the same moment. So writes lock what they touch, with transaction-level advisory
+ * locks ({@link PersonLocks}), strict two-phase: each lock is taken before the first read of what
+ * it guards and held until commit or rollback.
+ *
+ * <ul>
+ *   <li>A <b>person key</b> (a userId, an anonymousId) is locked before its owner is looked up:
+ *       which profile an id belongs to only changes in a transaction that holds the id's lock
+ *       (creating a user's profile, joining an anonymous id, moving it to another user).
+ *   <li>A <b>profile</b> is locked as soon as it is found, before its user, traits or calls are
+ *       read: a profile is written (traits, calls, merged into another, deleted by a merge) only by
+ *       a transaction that found it, through any of its ids, and so holds its lock.
+ *   <li>Emails are lookup keys, not persons, and are not locked: an email row moves to another
+ *       profile only for a later stamp (a conditional upsert, which PostgreSQL applies to the
+ *       latest row version under the row's lock), and a merge moves the emails of the profile it
+ *       locked. Both commute: whichever commits first, the email ends with the latest stamp's
+ *       profile.
+ * </ul>
+ *
+ * With every item a transaction reads or writes locked until it ends, the transactions are
+ * serializable: the result is that of applying the chunks one after another in some order. And the
+ * result of {@link dev.rollcall.profile.CallApplier} does not depend on the order of the calls
+ * (per-trait stamps, joins decided by stamps: {@code ProfileOrderContract}), and a call already
+ * applied is skipped by its messageId; so several processors at once give the profiles that one
+ * processor gives, which are the embedded store's.
+ *
+ * <p><b>No deadlock.</b> Lock order is found while applying (the profile of an id is known only
+ * once the id is locked), so locks cannot all be taken in one global order. Instead, a lock needed
+ * in the middle of a transaction is only <em>tried</em> ({@code pg_try_advisory_xact_lock}); if
+ * another transaction holds it, this one rolls back and runs again, first taking, in ascending
+ * order and waiting for each, every lock the failed attempt held or wanted. A transaction waits
+ * only while taking that ordered prefix, and only for a lock above all it holds, so no cycle of
+ * waits can form; a transaction in its apply phase never waits for a lock, so it always finishes or
+ * rolls back. Each retry knows more locks up front, so retries end. Row locks that PostgreSQL takes
+ * by itself (two transactions writing one email row) can still form a cycle; PostgreSQL breaks it
+ * by aborting one transaction (deadlock detected), which runs again the same way.
+ *
+ * <p>{@link #delete} and {@link #suppress} (the Profile API) take {@link #WRITE_LOCK} exclusively,
+ * and processors take it shared: a deletion waits for the transactions in flight and keeps new ones
+ * out while it runs. The schema migration takes it exclusively too.
+ *
+ * <p>Offsets of a log in partitions ({@link #partitionOffsets}) move in the transaction that
+ * applies the entries, by compare-and-set ({@link
+ * dev.rollcall.profile.ProfileWriter#movePartitionOffset}), so that a processor that lost its
+ * partition in a rebalance, and still applies what it had read, cannot apply it a second time
+ * alongside the partition's new owner: the second of the two finds the offset moved and rolls back.
  *
  * <p>Reads ({@link #find}, {@link #events}) run in one REPEATABLE READ, read-only transaction each,
- * so that a profile is read whole as of one instant even while a merge commits.
+ * so that a profile is read whole as of one instant even while a merge commits. Writers never block
+ * readers.
  *
  * <p>The schema is created, or migrated to this version of Rollcall, by {@link #open}; its version
  * is kept in {@code rollcall_schema_version}. The tables have plain names ({@code profiles}, {@code
@@ -46,17 +95,27 @@ import javax.sql.DataSource;
  */
 public final class PostgresProfileStore implements ProfileStore {
   /**
-   * The advisory lock that serializes writes to profiles, database-wide: "rollcall" in ASCII, so
-   * that it is unlikely to collide with another application's advisory locks and easy to spot in
-   * {@code pg_locks}.
+   * The advisory lock that processors take shared and deletions and migrations exclusively,
+   * database-wide: "rollcall" in ASCII, so that it is unlikely to collide with another
+   * application's advisory locks and easy to spot in {@code pg_locks}.
    */
   static final long WRITE_LOCK = 0x726f6c6c63616c6cL;
+
+  /**
+   * Attempts of one write before it fails: each retry after a lock conflict knows more locks up
+   * front, so a few suffice; this bounds a pathological case instead of looping forever.
+   */
+  private static final int MAX_ATTEMPTS = 100;
+
+  /** SQLSTATEs after which a write runs again: deadlock detected, serialization failure. */
+  private static final java.util.Set<String> RETRIED = java.util.Set.of("40P01", "40001");
 
   /** Connections of a pool opened by {@link #open(String, String, String)}: one writer, readers. */
   private static final int POOL_SIZE = 4;
 
   private final DataSource dataSource;
   private final AutoCloseable owned;
+  private final AtomicLong conflicts = new AtomicLong();
 
   private PostgresProfileStore(DataSource dataSource, AutoCloseable owned) {
     this.dataSource = dataSource;
@@ -105,12 +164,66 @@ public final class PostgresProfileStore implements ProfileStore {
     return new PostgresProfileStore(dataSource, owned);
   }
 
+  /**
+   * Runs {@code work} in one transaction that holds {@link #WRITE_LOCK} shared and locks persons
+   * and profiles as it goes; after a conflict with another transaction it runs {@code work} again.
+   * See the class comment.
+   */
   @Override
   public <T> T write(Function<ProfileWriter, T> work) {
-    return transaction(connection -> work.apply(new PostgresProfileWriter(connection)));
+    Set<Long> upFront = new HashSet<>();
+    for (int attempt = 1; ; attempt++) {
+      PersonLocks locks = null;
+      try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(false);
+        try {
+          try (PreparedStatement lock =
+              Sql.bind(connection, "SELECT pg_advisory_xact_lock_shared(?)", WRITE_LOCK)) {
+            lock.executeQuery().close();
+          }
+          locks = new PersonLocks(connection);
+          locks.acquireAll(upFront);
+          T result = work.apply(new PostgresProfileWriter(connection, locks));
+          connection.commit();
+          return result;
+        } catch (PersonLocks.Conflict e) {
+          rollback(connection);
+          upFront.addAll(locks.held());
+          upFront.add(e.lock());
+          conflicts.incrementAndGet();
+        } catch (Sql.ProfileStoreException e) {
+          rollback(connection);
+          if (!retried(e.getCause()) || attempt >= MAX_ATTEMPTS) throw e;
+          if (locks != null) upFront.addAll(locks.held());
+          conflicts.incrementAndGet();
+        } catch (SQLException | RuntimeException | Error e) {
+          rollback(connection);
+          throw e;
+        }
+      } catch (SQLException e) {
+        if (!retried(e) || attempt >= MAX_ATTEMPTS) throw new Sql.ProfileStoreException(e);
+        conflicts.incrementAndGet();
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new IllegalStateException(
+            "a write conflicted with others " + attempt + " times in a row; giving up");
+      }
+    }
   }
 
-  /** Runs {@code work} in one write transaction, holding {@link #WRITE_LOCK}. */
+  private static boolean retried(Throwable e) {
+    return e instanceof SQLException sql && RETRIED.contains(sql.getSQLState());
+  }
+
+  /**
+   * How many times a write was rolled back and run again after a conflict with another one, since
+   * this store was opened.
+   */
+  public long conflicts() {
+    return conflicts.get();
+  }
+
+  /** Runs {@code work} in one transaction that holds {@link #WRITE_LOCK} exclusively. */
   private <T> T transaction(Sql.Work<T> work) {
     try (Connection connection = dataSource.getConnection()) {
       connection.setAutoCommit(false);
@@ -161,6 +274,21 @@ public final class PostgresProfileStore implements ProfileStore {
   public long checkpoint() {
     return read(
         c -> ((Number) Sql.one(c, "SELECT log_offset FROM checkpoint WHERE id = 1")).longValue());
+  }
+
+  @Override
+  public Map<Integer, Long> partitionOffsets(String log) {
+    return read(
+        c -> {
+          Map<Integer, Long> offsets = new HashMap<>();
+          try (PreparedStatement statement =
+                  Sql.bind(
+                      c, "SELECT partition_id, next_offset FROM log_offsets WHERE log = ?", log);
+              ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) offsets.put(rows.getInt(1), rows.getLong(2));
+          }
+          return offsets;
+        });
   }
 
   @Override

@@ -33,14 +33,16 @@ final class PostgresProfileWriter implements ProfileWriter {
       "(excluded.ts, excluded.received_at, excluded.message_id) > (ids.ts, ids.received_at, ids.message_id)";
 
   private final Connection connection;
+  private final PersonLocks locks;
 
   /** The traits last read or written, by profile: a call reads them and then writes them. */
   private String cachedProfile;
 
   private Map<String, TraitValue> cachedTraits;
 
-  PostgresProfileWriter(Connection connection) {
+  PostgresProfileWriter(Connection connection, PersonLocks locks) {
     this.connection = connection;
+    this.locks = locks;
   }
 
   /** The connection of the transaction, for other writes that must commit with it. */
@@ -76,7 +78,16 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public String owner(ExternalId id) {
-    return query(c -> owner(c, id));
+    return query(
+        c -> {
+          if (id.kind() == IdKind.EMAIL) {
+            return owner(c, id); // a lookup key, not a person: see the store's class comment
+          }
+          locks.person(id);
+          String profile = owner(c, id);
+          if (profile != null) locks.profile(profile);
+          return profile;
+        });
   }
 
   static String owner(Connection c, ExternalId id) throws SQLException {
@@ -90,13 +101,18 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public String userIdOf(String profileId) {
-    return query(c -> (String) Sql.one(c, "SELECT user_id FROM profiles WHERE id = ?", profileId));
+    return query(
+        c -> {
+          locks.profile(profileId);
+          return (String) Sql.one(c, "SELECT user_id FROM profiles WHERE id = ?", profileId);
+        });
   }
 
   @Override
   public Stamp joinStamp(String anonymousId) {
     return query(
         c -> {
+          locks.person(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
           try (PreparedStatement statement =
                   Sql.bind(
                       c,
@@ -120,7 +136,12 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public void setUserId(String profileId, String userId) {
-    query(c -> Sql.update(c, "UPDATE profiles SET user_id = ? WHERE id = ?", userId, profileId));
+    query(
+        c -> {
+          locks.profile(profileId);
+          locks.person(ExternalId.of(IdKind.USER_ID, userId));
+          return Sql.update(c, "UPDATE profiles SET user_id = ? WHERE id = ?", userId, profileId);
+        });
   }
 
   @Override
@@ -148,45 +169,55 @@ final class PostgresProfileWriter implements ProfileWriter {
             : " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
                 + " message_id = excluded.message_id,";
     query(
-        c ->
-            Sql.update(
-                c,
-                "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
-                    + " VALUES (?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?) ON CONFLICT (kind, value) DO UPDATE SET"
-                    + update
-                    + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
-                    + " first_seen = LEAST(ids.first_seen, excluded.first_seen)",
-                id.kind().prefix(),
-                id.value(),
-                profileId,
-                seenAtMillis,
-                messageId,
-                ts,
-                receivedAt,
-                stampId));
+        c -> {
+          if (id.kind() != IdKind.EMAIL) locks.person(id);
+          locks.profile(profileId);
+          return Sql.update(
+              c,
+              "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
+                  + " VALUES (?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?) ON CONFLICT (kind, value) DO UPDATE SET"
+                  + update
+                  + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
+                  + " first_seen = LEAST(ids.first_seen, excluded.first_seen)",
+              id.kind().prefix(),
+              id.value(),
+              profileId,
+              seenAtMillis,
+              messageId,
+              ts,
+              receivedAt,
+              stampId);
+        });
   }
 
   @Override
   public void addEvent(String profileId, LogEntry entry, String anonymousOnlyId, Stamp stamp) {
     query(
-        c ->
-            Sql.update(
-                c,
-                "INSERT INTO calls (profile_id, source, message_id, type, anonymous_only, ts, body)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                profileId,
-                entry.sourceId(),
-                entry.messageId(),
-                entry.type().wireName(),
-                anonymousOnlyId,
-                stamp.timestamp(),
-                entry.json()));
+        c -> {
+          locks.profile(profileId);
+          return Sql.update(
+              c,
+              "INSERT INTO calls (profile_id, source, message_id, type, anonymous_only, ts, body)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+              profileId,
+              entry.sourceId(),
+              entry.messageId(),
+              entry.type().wireName(),
+              anonymousOnlyId,
+              stamp.timestamp(),
+              entry.json());
+        });
   }
 
   @Override
   public Map<String, TraitValue> traits(String profileId) {
     if (!profileId.equals(cachedProfile)) {
-      cachedTraits = query(c -> readTraits(c, profileId));
+      cachedTraits =
+          query(
+              c -> {
+                locks.profile(profileId);
+                return readTraits(c, profileId);
+              });
       cachedProfile = profileId;
     }
     return new HashMap<>(cachedTraits);
@@ -225,7 +256,11 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public void replaceTraits(String profileId, Map<String, TraitValue> traits) {
-    query(c -> Sql.update(c, "DELETE FROM traits WHERE profile_id = ?", profileId));
+    query(
+        c -> {
+          locks.profile(profileId);
+          return Sql.update(c, "DELETE FROM traits WHERE profile_id = ?", profileId);
+        });
     upsertTraits(profileId, traits);
     cachedProfile = profileId;
     cachedTraits = new HashMap<>(traits);
@@ -273,6 +308,8 @@ final class PostgresProfileWriter implements ProfileWriter {
     cachedProfile = null;
     query(
         c -> {
+          locks.profile(from);
+          locks.profile(into);
           Sql.update(c, "UPDATE ids SET profile_id = ? WHERE profile_id = ?", into, from);
           Sql.update(c, "UPDATE calls SET profile_id = ? WHERE profile_id = ?", into, from);
           Sql.update(c, "DELETE FROM traits WHERE profile_id = ?", from);
@@ -285,6 +322,9 @@ final class PostgresProfileWriter implements ProfileWriter {
     cachedProfile = null;
     query(
         c -> {
+          locks.person(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
+          locks.profile(from);
+          locks.profile(into);
           Sql.update(
               c,
               "UPDATE ids SET profile_id = ? WHERE kind = 'email' AND profile_id = ? AND message_id IN"
@@ -315,6 +355,7 @@ final class PostgresProfileWriter implements ProfileWriter {
   public List<byte[]> identifyEvents(String profileId) {
     return query(
         c -> {
+          locks.profile(profileId);
           List<byte[]> events = new ArrayList<>();
           try (PreparedStatement statement =
                   Sql.bind(
@@ -333,6 +374,35 @@ final class PostgresProfileWriter implements ProfileWriter {
   @Override
   public void setCheckpoint(long offset) {
     query(c -> Sql.update(c, "UPDATE checkpoint SET log_offset = ? WHERE id = 1", offset));
+  }
+
+  @Override
+  public boolean movePartitionOffset(String log, int partition, long expected, long next) {
+    return query(
+        c -> {
+          // the UPDATE locks the partition's row until the transaction ends: another processor
+          // moving the same partition waits here, then finds it moved and gives up
+          int moved =
+              Sql.update(
+                  c,
+                  "UPDATE log_offsets SET next_offset = ? WHERE log = ? AND partition_id = ?"
+                      + " AND next_offset = ?",
+                  next,
+                  log,
+                  partition,
+                  expected);
+          if (moved == 0 && expected == 0) {
+            moved =
+                Sql.update(
+                    c,
+                    "INSERT INTO log_offsets (log, partition_id, next_offset) VALUES (?, ?, ?)"
+                        + " ON CONFLICT DO NOTHING",
+                    log,
+                    partition,
+                    next);
+          }
+          return moved == 1;
+        });
   }
 
   private static String newProfileId() {

@@ -42,5 +42,9 @@ final class ProfileSchema {
               + "CREATE TABLE suppressed (kind TEXT COLLATE \"C\" NOT NULL, value TEXT COLLATE \"C\" NOT NULL,"
               + " PRIMARY KEY (kind, value));"
               + "CREATE TABLE checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), log_offset BIGINT NOT NULL);"
-              + "INSERT INTO checkpoint (id, log_offset) VALUES (1, 0)");
+              + "INSERT INTO checkpoint (id, log_offset) VALUES (1, 0)",
+          // the next offset to apply of each partition of a log in partitions (Kafka), moved in
+          // the transaction that applies the partition's entries
+          "CREATE TABLE log_offsets (log TEXT COLLATE \"C\" NOT NULL, partition_id INTEGER NOT NULL,"
+              + " next_offset BIGINT NOT NULL, PRIMARY KEY (log, partition_id))");
 }
