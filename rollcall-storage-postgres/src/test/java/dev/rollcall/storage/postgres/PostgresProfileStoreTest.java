@@ -100,6 +100,21 @@ class PostgresProfileStoreTest extends ProfileStoreContract {
     assertThat(profile("anonymous_id:a2").id()).isEqualTo(user.id());
   }
 
+  @Test
+  void partitionOffsets_moveByCompareAndSet() {
+    assertThat(store.partitionOffsets("calls")).isEmpty();
+
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("calls", 2, 0, 10))).isTrue();
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("calls", 2, 10, 25))).isTrue();
+    // another processor applied the same records meanwhile: its move finds the offset moved
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("calls", 2, 10, 25))).isFalse();
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("calls", 2, 0, 25))).isFalse();
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("calls", 0, 0, 3))).isTrue();
+    assertThat((boolean) store.write(w -> w.movePartitionOffset("other", 0, 0, 7))).isTrue();
+
+    assertThat(store.partitionOffsets("calls")).isEqualTo(java.util.Map.of(0, 3L, 2, 25L));
+  }
+
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
