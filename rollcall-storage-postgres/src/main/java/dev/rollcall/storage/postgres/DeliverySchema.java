@@ -33,6 +33,8 @@ final class DeliverySchema {
               + " WHERE status IN ('PENDING', 'RETRYING');"
               // list and stats, by status
               + "CREATE INDEX deliveries_status ON deliveries (destination, status, id);"
+              // forget: a deleted person's deliveries, whatever their status
+              + "CREATE INDEX deliveries_person ON deliveries (person_key);"
               // updated_at: one value per transaction, increasing across every process
               + "CREATE SEQUENCE delivery_stamps;"
               // how far the embedded-style router has read a log with one sequence of offsets

@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -332,6 +333,17 @@ public final class PostgresDeliveryQueue implements DeliveryQueue {
                 destination,
                 status.name(),
                 limit));
+  }
+
+  @Override
+  public int forget(Collection<String> personKeys) {
+    if (personKeys.isEmpty()) return 0;
+    return write(
+        c ->
+            Sql.update(
+                c,
+                "DELETE FROM deliveries WHERE person_key = ANY (?)",
+                c.createArrayOf("text", personKeys.toArray())));
   }
 
   @Override
