@@ -68,7 +68,7 @@ public final class RollcallServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RollcallServer.class);
 
   /** The tracking endpoints' last path segment, as in {@code Endpoint}: types, letters, batch. */
-  private static final String TRACKING =
+  static final String TRACKING =
       "(identify|track|page|screen|group|alias|i|t|p|s|g|a|batch|b|import)";
 
   private final ServerConfig config;
@@ -281,7 +281,7 @@ public final class RollcallServer implements AutoCloseable {
     return router;
   }
 
-  private static void settings(RoutingContext ctx, WriteKeys writeKeys) {
+  static void settings(RoutingContext ctx, WriteKeys writeKeys) {
     String key = ctx.pathParam("writeKey");
     if (writeKeys.authenticate(key) == null) {
       JsonResponses.error(ctx.response(), 404, "unknown write key");
@@ -359,7 +359,7 @@ public final class RollcallServer implements AutoCloseable {
   }
 
   /** A failure in Rollcall itself: logged, and answered without any detail of the inside. */
-  private static void failure(RoutingContext ctx) {
+  static void failure(RoutingContext ctx) {
     if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       JsonResponses.error(ctx.response(), ctx.statusCode(), "the request cannot be handled");
       return;

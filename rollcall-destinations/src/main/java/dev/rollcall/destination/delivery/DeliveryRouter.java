@@ -101,6 +101,32 @@ public final class DeliveryRouter implements AutoCloseable {
   private void route(LogEntry entry, List<NewDelivery> deliveries) {
     ObjectNode message = message(entry);
     if (message != null && forgotten.test(message)) return;
+    route(entry, message, destinations, deliveries);
+  }
+
+  /**
+   * The deliveries of {@code entries}: each identify call to every destination that takes calls
+   * from its source and that its {@code integrations} object enables. For a processor that queues
+   * deliveries in its own transaction (with the log on Kafka), instead of a router that follows it;
+   * the calls are those applied, so none of a suppressed person.
+   */
+  public static List<NewDelivery> deliveries(
+      List<LogEntry> entries, List<DestinationConfig> destinations) {
+    List<NewDelivery> deliveries = new ArrayList<>();
+    if (destinations.isEmpty()) return deliveries;
+    for (LogEntry entry : entries) {
+      if (entry.type() == MessageType.IDENTIFY) {
+        route(entry, message(entry), destinations, deliveries);
+      }
+    }
+    return deliveries;
+  }
+
+  private static void route(
+      LogEntry entry,
+      ObjectNode message,
+      List<DestinationConfig> destinations,
+      List<NewDelivery> deliveries) {
     ObjectNode integrations =
         message != null && message.get("integrations") instanceof ObjectNode object
             ? object

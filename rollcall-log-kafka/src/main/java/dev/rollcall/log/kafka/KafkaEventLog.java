@@ -377,6 +377,11 @@ public final class KafkaEventLog implements EventLog {
     return !closed && writable;
   }
 
+  @Override
+  public boolean isOverloaded() {
+    return pending.get() >= settings.maxPendingEntries();
+  }
+
   /** Calls appended and not acknowledged yet. */
   public int pendingEntries() {
     return pending.get();

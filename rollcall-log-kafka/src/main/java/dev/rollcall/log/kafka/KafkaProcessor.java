@@ -213,10 +213,13 @@ public final class KafkaProcessor implements AutoCloseable {
                 }
               }
               long[] c = new long[CallApplier.Result.values().length];
+              List<LogEntry> applied = new ArrayList<>(entries.size());
               for (LogEntry entry : entries) {
-                c[CallApplier.apply(writer, entry).ordinal()]++;
+                CallApplier.Result result = CallApplier.apply(writer, entry);
+                c[result.ordinal()]++;
+                if (result == CallApplier.Result.APPLIED) applied.add(entry);
               }
-              onApply.accept(writer, entries);
+              onApply.accept(writer, applied);
               return c;
             });
     Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -370,9 +373,10 @@ public final class KafkaProcessor implements AutoCloseable {
     }
 
     /**
-     * Work done in each transaction after the calls are applied, with the same writer: queuing
-     * their deliveries, so that calls reach the profiles and the queues together. It may run more
-     * than once for one transaction ({@link ProfileStore#write}).
+     * Work done in each transaction after the calls are applied, with the same writer and the calls
+     * that took effect (not those applied before, nor those of suppressed people): queuing their
+     * deliveries, so that calls reach the profiles and the queues together. It may run more than
+     * once for one transaction ({@link ProfileStore#write}).
      */
     public Builder onApply(BiConsumer<ProfileWriter, List<LogEntry>> onApply) {
       if (onApply == null) throw new NullPointerException("onApply == null");

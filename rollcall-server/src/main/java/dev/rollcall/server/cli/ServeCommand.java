@@ -1,7 +1,9 @@
 package dev.rollcall.server.cli;
 
 import dev.rollcall.server.RollcallServer;
+import dev.rollcall.server.ScaledServer;
 import dev.rollcall.server.config.ConfigLoader;
+import dev.rollcall.server.config.Role;
 import dev.rollcall.server.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -70,6 +72,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
   Path config;
 
+  @Option(
+      names = "--role",
+      paramLabel = "ROLE",
+      description =
+          "collector, processor, delivery or all (default: all, or ROLLCALL_ROLE). Roles other"
+              + " than all need log: kafka and store: postgres; see docs/deployment.md.")
+  String role;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -82,6 +92,7 @@ final class ServeCommand implements Callable<Integer> {
     values.adminToken = adminToken;
     values.analyticsJs = analyticsJs;
     values.config = config;
+    values.role = role;
     ServerConfig serverConfig;
     try {
       serverConfig = new ConfigLoader(System.getenv()).load(values);
@@ -89,25 +100,77 @@ final class ServeCommand implements Callable<Integer> {
       err.println("rollcall serve: " + e.getMessage());
       return 2;
     }
-    RollcallServer server;
+    AutoCloseable server;
     try {
-      server = RollcallServer.start(serverConfig, Clock.systemUTC());
+      if (serverConfig.scaleOut() != null) {
+        ScaledServer scaled = ScaledServer.start(serverConfig, Clock.systemUTC());
+        printBanner(out, scaled);
+        server = scaled;
+      } else {
+        RollcallServer embedded = RollcallServer.start(serverConfig, Clock.systemUTC());
+        printBanner(out, embedded);
+        server = embedded;
+      }
     } catch (Exception e) {
       err.println("rollcall serve: cannot start: " + e.getMessage());
       return 1;
     }
-    printBanner(out, server);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.close();
+                  try {
+                    server.close();
+                  } catch (Exception e) {
+                    err.println("rollcall serve: stopping: " + e.getMessage());
+                  }
                   stopped.countDown();
                 },
                 "rollcall-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void printBanner(PrintWriter out, ScaledServer server) {
+    ServerConfig config = server.config();
+    String host = config.host().equals("0.0.0.0") ? "localhost" : config.host();
+    String url = "http://" + host + ":" + server.port();
+    out.println(
+        "Rollcall ("
+            + config.role().wireName()
+            + ") is listening on "
+            + url
+            + ": log on Kafka at "
+            + config.scaleOut().bootstrapServers()
+            + " (topic "
+            + config.scaleOut().topic()
+            + "), store on PostgreSQL at "
+            + config.scaleOut().postgresUrl());
+    if (server.eventLog() != null) {
+      out.println(
+          config.writeKeys().isEmpty() && config.sources().isEmpty()
+              ? "Write key: "
+                  + server.writeKeys().get(0)
+                  + " (kept in "
+                  + config.dataDir().resolve("write-key")
+                  + "; configure writeKeys when several collectors run)"
+              : "Write keys: the " + server.writeKeys().size() + " given in the configuration");
+    }
+    if (server.processor() != null) {
+      out.println("Processing: member of the consumer group " + config.scaleOut().group());
+    }
+    if (server.delivery() != null) {
+      var destinations = server.delivery().destinations();
+      out.println(
+          destinations.isEmpty()
+              ? "Destinations: none configured"
+              : "Destinations: "
+                  + destinations
+                  + (config.role().runs(Role.DELIVERY) ? "" : " (delivered by other servers)"));
+      out.println("Console: " + url + "/console/ (sign in with the admin token)");
+    }
+    out.flush();
   }
 
   private static void printBanner(PrintWriter out, RollcallServer server) {

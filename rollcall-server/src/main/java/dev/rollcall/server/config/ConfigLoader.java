@@ -42,6 +42,20 @@ import java.util.Map;
  *     timeoutSeconds: 10        # per request (default 10)
  *     maxAttempts: 25           # before the dead-letter queue (default 25)
  *     concurrency: 4            # requests in flight, each for another person (default 4)
+ * log: kafka                    # instead of the embedded store (docs/deployment.md); with:
+ * store: postgres
+ * kafka:
+ *   bootstrapServers: kafka-1:9092,kafka-2:9092
+ *   topic: rollcall-calls       # default
+ *   partitions: 12              # when Rollcall creates the topic (default 12)
+ *   replicationFactor: 3        # when Rollcall creates the topic (default: the broker's)
+ *   group: rollcall-processors  # the processors' consumer group (default)
+ *   ackTimeoutSeconds: 10       # a collector answers 503 when Kafka takes longer (default 10)
+ * postgres:
+ *   url: jdbc:postgresql://db:5432/rollcall
+ *   user: rollcall
+ *   password: ${ROLLCALL_POSTGRES_PASSWORD}
+ * role: all                     # or collector, processor, delivery (with kafka and postgres)
  * </pre>
  *
  * In {@code sources} and {@code destinations}, {@code ${NAME}} is replaced by the environment
@@ -53,7 +67,12 @@ import java.util.Map;
  * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
  * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
  * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_MAX_PENDING_CALLS}, {@code
- * ROLLCALL_ANALYTICS_JS}, and {@code ROLLCALL_CONFIG} for the file itself.
+ * ROLLCALL_ANALYTICS_JS}, {@code ROLLCALL_LOG}, {@code ROLLCALL_STORE}, {@code
+ * ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
+ * ROLLCALL_KAFKA_PARTITIONS}, {@code ROLLCALL_KAFKA_REPLICATION_FACTOR}, {@code
+ * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code ROLLCALL_POSTGRES_URL},
+ * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, and
+ * {@code ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -71,6 +90,7 @@ public final class ConfigLoader {
     public String adminToken;
     public Path analyticsJs;
     public Path config;
+    public String role;
   }
 
   public ServerConfig load(CommandLineValues cli) throws ConfigException {
@@ -113,10 +133,79 @@ public final class ConfigLoader {
               env("ROLLCALL_ANALYTICS_JS"),
               text(file, "analyticsJs"));
       if (analyticsJs != null) builder.analyticsJs(Path.of(analyticsJs));
+      builder.scaleOut(scaleOut(file));
+      String role = first(cli.role, env("ROLLCALL_ROLE"), text(file, "role"));
+      if (role != null) builder.role(Role.parse(role));
       return builder.build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException(e.getMessage());
     }
+  }
+
+  /**
+   * {@code log: kafka} with {@code store: postgres}, their sections, and their environment
+   * variables; null for the embedded store.
+   */
+  private ScaleOut scaleOut(JsonNode file) throws ConfigException {
+    String log = first(env("ROLLCALL_LOG"), text(file, "log"));
+    String store = first(env("ROLLCALL_STORE"), text(file, "store"));
+    boolean kafka = is(log, "kafka", "log", "embedded");
+    boolean postgres = is(store, "postgres", "store", "embedded");
+    if (!kafka && !postgres) return null;
+    if (kafka != postgres) {
+      throw new ConfigException(
+          "log: kafka and store: postgres go together (the processors keep their Kafka offsets in"
+              + " PostgreSQL); set both, or neither for the embedded store");
+    }
+    JsonNode k = section(file, "kafka");
+    JsonNode pg = section(file, "postgres");
+    Integer partitions =
+        firstInt("kafka.partitions", null, env("ROLLCALL_KAFKA_PARTITIONS"), text(k, "partitions"));
+    Integer replication =
+        firstInt(
+            "kafka.replicationFactor",
+            null,
+            env("ROLLCALL_KAFKA_REPLICATION_FACTOR"),
+            text(k, "replicationFactor"));
+    Integer ackTimeout =
+        firstInt(
+            "kafka.ackTimeoutSeconds",
+            null,
+            env("ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS"),
+            text(k, "ackTimeoutSeconds"));
+    String password = env("ROLLCALL_POSTGRES_PASSWORD");
+    if (password == null && text(pg, "password") != null) {
+      password = expand("postgres.password", text(pg, "password"));
+    }
+    return new ScaleOut(
+        first(env("ROLLCALL_KAFKA_BOOTSTRAP_SERVERS"), text(k, "bootstrapServers")),
+        orDefault(first(env("ROLLCALL_KAFKA_TOPIC"), text(k, "topic")), "rollcall-calls"),
+        partitions == null ? 12 : partitions,
+        replication == null ? 0 : replication,
+        orDefault(first(env("ROLLCALL_KAFKA_GROUP"), text(k, "group")), "rollcall-processors"),
+        Duration.ofSeconds(ackTimeout == null ? 10 : ackTimeout),
+        first(env("ROLLCALL_POSTGRES_URL"), text(pg, "url")),
+        first(env("ROLLCALL_POSTGRES_USER"), text(pg, "user")),
+        password);
+  }
+
+  private static boolean is(String value, String scaled, String name, String embedded)
+      throws ConfigException {
+    if (value == null || value.equalsIgnoreCase(embedded)) return false;
+    if (value.equalsIgnoreCase(scaled)) return true;
+    throw new ConfigException(
+        name + " must be " + embedded + " (the default) or " + scaled + ", not " + value);
+  }
+
+  private static JsonNode section(JsonNode file, String name) throws ConfigException {
+    JsonNode section = file == null ? null : file.get(name);
+    if (section == null || section.isNull()) return null;
+    if (!section.isObject()) throw new ConfigException(name + " must be a mapping of settings");
+    return section;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null ? fallback : value;
   }
 
   private List<String> writeKeys(CommandLineValues cli, JsonNode file) throws ConfigException {

@@ -23,6 +23,8 @@ public final class ServerConfig {
   private final List<SourceSetup> sources;
   private final List<DestinationSetup> destinations;
   private final Path analyticsJs;
+  private final ScaleOut scaleOut;
+  private final Role role;
 
   private ServerConfig(Builder builder) {
     this.host = builder.host;
@@ -35,6 +37,8 @@ public final class ServerConfig {
     this.sources = List.copyOf(builder.sources);
     this.destinations = List.copyOf(builder.destinations);
     this.analyticsJs = builder.analyticsJs;
+    this.scaleOut = builder.scaleOut;
+    this.role = builder.role;
   }
 
   public static Builder builder() {
@@ -94,6 +98,16 @@ public final class ServerConfig {
     return analyticsJs;
   }
 
+  /** Kafka and PostgreSQL, or null for the embedded store. */
+  public ScaleOut scaleOut() {
+    return scaleOut;
+  }
+
+  /** What this server does; {@link Role#ALL} unless the store is scaled out. */
+  public Role role() {
+    return role;
+  }
+
   public Builder toBuilder() {
     return builder()
         .host(host)
@@ -105,7 +119,9 @@ public final class ServerConfig {
         .maxPendingEntries(maxPendingEntries)
         .sources(sources)
         .destinations(destinations)
-        .analyticsJs(analyticsJs);
+        .analyticsJs(analyticsJs)
+        .scaleOut(scaleOut)
+        .role(role);
   }
 
   public static final class Builder {
@@ -119,6 +135,21 @@ public final class ServerConfig {
     private List<SourceSetup> sources = List.of();
     private List<DestinationSetup> destinations = List.of();
     private Path analyticsJs;
+    private ScaleOut scaleOut;
+    private Role role = Role.ALL;
+
+    /** Kafka and PostgreSQL instead of the embedded store; null for the embedded store. */
+    public Builder scaleOut(ScaleOut scaleOut) {
+      this.scaleOut = scaleOut;
+      return this;
+    }
+
+    /** Anything but {@link Role#ALL} needs {@link #scaleOut}. */
+    public Builder role(Role role) {
+      if (role == null) throw new NullPointerException("role == null");
+      this.role = role;
+      return this;
+    }
 
     public Builder sources(List<SourceSetup> sources) {
       this.sources = List.copyOf(sources);
@@ -192,6 +223,13 @@ public final class ServerConfig {
     }
 
     public ServerConfig build() {
+      if (role != Role.ALL && scaleOut == null) {
+        throw new IllegalArgumentException(
+            "role "
+                + role.wireName()
+                + " needs log: kafka and store: postgres; the embedded store runs every role in"
+                + " one server");
+      }
       java.util.Set<String> names = new java.util.HashSet<>();
       for (DestinationSetup destination : destinations) {
         if (!names.add(destination.name())) {

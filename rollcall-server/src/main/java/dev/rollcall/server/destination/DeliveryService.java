@@ -3,6 +3,7 @@ package dev.rollcall.server.destination;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.Message;
+import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.destination.Destination;
 import dev.rollcall.destination.DestinationSettings;
 import dev.rollcall.destination.Destinations;
@@ -39,16 +40,18 @@ import java.util.function.ToDoubleFunction;
 /**
  * The delivery side of a server: the queues in {@code deliveries.db}, the router that fills them
  * after the processor, and one worker per configured destination, each on its own thread, so a slow
- * or dead destination holds up only itself.
+ * or dead destination holds up only itself. With the store on PostgreSQL ({@link #startWorkers}),
+ * the queues are shared by every server and filled by the processors themselves, and this is only
+ * the workers.
  */
 public final class DeliveryService implements AutoCloseable {
-  private final SqliteDeliveryQueue queue;
+  private final DeliveryQueue queue;
   private final List<DestinationConfig> destinations;
   private final DeliveryRouter router;
   private final List<DeliveryWorker> workers;
 
   private DeliveryService(
-      SqliteDeliveryQueue queue,
+      DeliveryQueue queue,
       List<DestinationConfig> destinations,
       DeliveryRouter router,
       List<DeliveryWorker> workers) {
@@ -84,6 +87,38 @@ public final class DeliveryService implements AutoCloseable {
             destinations,
             clock,
             message -> suppressed(profiles, message));
+    List<DeliveryWorker> workers = workers(config, destinations, queue, registry, clock);
+    router.start();
+    workers.forEach(DeliveryWorker::start);
+    return new DeliveryService(queue, destinations, router, workers);
+  }
+
+  /**
+   * Starts one worker per destination on {@code queue}, which others fill (the processors, with the
+   * log on Kafka); the queue stays the caller's.
+   *
+   * @param destinations from {@link #configure}
+   * @param running false to configure without starting: a server that serves the API only
+   */
+  public static DeliveryService startWorkers(
+      ServerConfig config,
+      List<DestinationConfig> destinations,
+      DeliveryQueue queue,
+      boolean running,
+      MeterRegistry registry,
+      Clock clock) {
+    List<DeliveryWorker> workers =
+        running ? workers(config, destinations, queue, registry, clock) : List.of();
+    workers.forEach(DeliveryWorker::start);
+    return new DeliveryService(queue, destinations, null, workers);
+  }
+
+  private static List<DeliveryWorker> workers(
+      ServerConfig config,
+      List<DestinationConfig> destinations,
+      DeliveryQueue queue,
+      MeterRegistry registry,
+      Clock clock) {
     List<DeliveryWorker> workers = new ArrayList<>();
     Random jitter = new Random();
     for (DestinationConfig destination : destinations) {
@@ -102,9 +137,7 @@ public final class DeliveryService implements AutoCloseable {
       register(registry, worker);
       workers.add(worker);
     }
-    router.start();
-    workers.forEach(DeliveryWorker::start);
-    return new DeliveryService(queue, destinations, router, workers);
+    return workers;
   }
 
   /** True when the call's userId or anonymousId belongs to a person deleted with suppression. */
@@ -122,7 +155,8 @@ public final class DeliveryService implements AutoCloseable {
   }
 
   /** Each destination with its adapter and the source ids it takes calls from. */
-  static List<DestinationConfig> configure(ServerConfig config, List<String> unnamedWriteKeys) {
+  public static List<DestinationConfig> configure(
+      ServerConfig config, List<String> unnamedWriteKeys) {
     List<DestinationConfig> list = new ArrayList<>();
     for (DestinationSetup setup : config.destinations()) {
       Destination destination = Destinations.find(setup.type());
@@ -193,7 +227,7 @@ public final class DeliveryService implements AutoCloseable {
         .register(registry);
   }
 
-  public SqliteDeliveryQueue queue() {
+  public DeliveryQueue queue() {
     return queue;
   }
 
@@ -201,12 +235,17 @@ public final class DeliveryService implements AutoCloseable {
     return destinations;
   }
 
-  /** Stops the workers (each finishes the request in flight) and the router; closes the queue. */
+  /**
+   * Stops the workers (each finishes the request in flight) and the router; closes the queue if it
+   * is this service's own (the embedded one).
+   */
   @Override
   public void close() {
     workers.forEach(DeliveryWorker::close);
-    router.close();
-    queue.close();
+    if (router != null) {
+      router.close();
+      queue.close();
+    }
   }
 
   /** The spec's complete example, normalized: what the settings are checked against. */

@@ -113,6 +113,80 @@ final class ConfigLoaderTest {
         .hasMessage("sources.app.writeKey is required");
   }
 
+  @Test
+  void kafkaAndPostgres_fromTheFile_withThePasswordFromTheEnvironment() throws Exception {
+    ServerConfig config =
+        load(
+            Map.of("PG_PASSWORD", "s3cret"),
+            "log: kafka",
+            "store: postgres",
+            "role: processor",
+            "kafka:",
+            "  bootstrapServers: k1:9092,k2:9092",
+            "  partitions: 24",
+            "  replicationFactor: 3",
+            "postgres:",
+            "  url: jdbc:postgresql://db:5432/rollcall",
+            "  user: rollcall",
+            "  password: ${PG_PASSWORD}");
+
+    ScaleOut scaleOut = config.scaleOut();
+    assertThat(scaleOut.bootstrapServers()).isEqualTo("k1:9092,k2:9092");
+    assertThat(scaleOut.topic()).isEqualTo("rollcall-calls");
+    assertThat(scaleOut.partitions()).isEqualTo(24);
+    assertThat(scaleOut.replicationFactor()).isEqualTo(3);
+    assertThat(scaleOut.group()).isEqualTo("rollcall-processors");
+    assertThat(scaleOut.ackTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(scaleOut.postgresUrl()).isEqualTo("jdbc:postgresql://db:5432/rollcall");
+    assertThat(scaleOut.postgresUser()).isEqualTo("rollcall");
+    assertThat(scaleOut.postgresPassword()).isEqualTo("s3cret");
+    assertThat(scaleOut.toString()).doesNotContain("s3cret");
+    assertThat(config.role()).isEqualTo(Role.PROCESSOR);
+  }
+
+  @Test
+  void kafkaAndPostgres_fromTheEnvironmentAlone_theCommandLinesRoleWins() throws Exception {
+    CommandLineValues cli = new CommandLineValues();
+    cli.role = "collector";
+    ServerConfig config =
+        new ConfigLoader(
+                Map.of(
+                    "ROLLCALL_LOG", "kafka",
+                    "ROLLCALL_STORE", "postgres",
+                    "ROLLCALL_ROLE", "delivery",
+                    "ROLLCALL_KAFKA_BOOTSTRAP_SERVERS", "k:9092",
+                    "ROLLCALL_KAFKA_TOPIC", "calls",
+                    "ROLLCALL_POSTGRES_URL", "jdbc:postgresql://db/r",
+                    "ROLLCALL_POSTGRES_PASSWORD", "pw"))
+            .load(cli);
+
+    assertThat(config.scaleOut().topic()).isEqualTo("calls");
+    assertThat(config.scaleOut().postgresPassword()).isEqualTo("pw");
+    assertThat(config.role()).isEqualTo(Role.COLLECTOR);
+  }
+
+  @Test
+  void embeddedByDefault_andARoleNeedsKafkaAndPostgres() throws Exception {
+    assertThat(load(Map.of(), "port: 8080").scaleOut()).isNull();
+    assertThat(load(Map.of(), "port: 8080").role()).isEqualTo(Role.ALL);
+
+    assertThatThrownBy(() -> load(Map.of(), "role: collector"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("role collector needs log: kafka and store: postgres");
+    assertThatThrownBy(() -> load(Map.of(), "log: kafka", "kafka:", "  bootstrapServers: k:1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("go together");
+    assertThatThrownBy(() -> load(Map.of(), "log: kafka", "store: postgres"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.bootstrapServers");
+    assertThatThrownBy(() -> load(Map.of(), "log: rabbit"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("log must be embedded (the default) or kafka, not rabbit");
+    assertThatThrownBy(() -> load(Map.of(), "role: janitor"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("role must be collector, processor, delivery or all, not janitor");
+  }
+
   private ServerConfig load(Map<String, String> environment, String... lines) throws Exception {
     Path file = dir.resolve("rollcall.yaml");
     Files.write(file, List.of(lines));
