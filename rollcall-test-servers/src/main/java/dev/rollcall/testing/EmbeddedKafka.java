@@ -44,12 +44,27 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Map<String, String> overrides;
   private KafkaRaftServer server;
 
+  private static EmbeddedKafka shared;
+
   private EmbeddedKafka(Path dir, boolean ownsDir, Map<String, String> overrides) {
     this.dir = dir;
     this.ownsDir = ownsDir;
     this.overrides = Map.copyOf(overrides);
     this.brokerPort = freePort();
     this.controllerPort = freePort();
+  }
+
+  /**
+   * One broker for every test of this JVM that needs no broker of its own, started on first use and
+   * stopped when the JVM exits; do not close it. Tests share it by using topics (and consumer
+   * groups) of their own.
+   */
+  public static synchronized EmbeddedKafka shared() {
+    if (shared == null) {
+      shared = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "embedded-kafka-stop"));
+    }
+    return shared;
   }
 
   /** Starts a broker with its data in a new temporary directory, deleted by {@link #close}. */

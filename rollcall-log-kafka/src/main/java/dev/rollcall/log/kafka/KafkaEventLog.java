@@ -49,9 +49,12 @@ import org.slf4j.LoggerFactory;
  * <b>Records.</b> One record per call: the key is the person key (the {@code userId}, else the
  * {@code anonymousId}), so Kafka's partitioner puts one person's calls in one partition, in the
  * order they were appended; the value is the normalized message's JSON, as other consumers of the
- * topic would want it; the timestamp is when the collector received the call; the headers carry the
- * source and the type ({@code rollcall-source}, {@code rollcall-type}, {@code
- * rollcall-message-id}), so that a processor need not parse a call to route it.
+ * topic would want it; the headers carry the source, the type, the messageId and when the collector
+ * received the call ({@code rollcall-source}, {@code rollcall-type}, {@code rollcall-message-id},
+ * {@code rollcall-received-at}), so that a processor need not parse a call to route it. The
+ * record's timestamp is when it was appended, since the topic's retention goes by it: an imported
+ * call keeps its {@code receivedAt} from long ago in a header, and the topic keeps it as long as
+ * any other.
  *
  * <p><b>Acknowledgement.</b> The producer is idempotent with {@code acks=all}: a send completes
  * when every in-sync replica has the record, and a retried send is not written twice. The future of
@@ -84,6 +87,12 @@ public final class KafkaEventLog implements EventLog {
   static final String SOURCE_HEADER = "rollcall-source";
   static final String TYPE_HEADER = "rollcall-type";
   static final String MESSAGE_ID_HEADER = "rollcall-message-id";
+
+  /** When the collector received the call, in ms since the epoch, as decimal digits. */
+  static final String RECEIVED_AT_HEADER = "rollcall-received-at";
+
+  /** On calls appended by an import: applied to the profiles, not delivered again. */
+  static final String IMPORTED_HEADER = "rollcall-imported";
 
   /** Bits of an entry's offset that hold the Kafka offset; the bits above hold the partition. */
   private static final int OFFSET_BITS = 47;
@@ -194,6 +203,19 @@ public final class KafkaEventLog implements EventLog {
 
   @Override
   public CompletableFuture<AppendResult> append(List<LogEntry> entries) {
+    return append(entries, false);
+  }
+
+  /**
+   * Appends calls of an import (a backup restored, a migration from the embedded store): the
+   * processors apply them to the profiles but do not deliver them, since the destinations had them
+   * when they were first received.
+   */
+  public CompletableFuture<AppendResult> appendImported(List<LogEntry> entries) {
+    return append(entries, true);
+  }
+
+  private CompletableFuture<AppendResult> append(List<LogEntry> entries, boolean imported) {
     int n = entries.size();
     if (n == 0) return CompletableFuture.completedFuture(new AppendResult(0, 0));
     if (closed) {
@@ -209,7 +231,7 @@ public final class KafkaEventLog implements EventLog {
     CompletableFuture<AppendResult> result = new CompletableFuture<>();
     Batch batch = new Batch(n, result);
     try {
-      sender.execute(() -> send(entries, batch));
+      sender.execute(() -> send(entries, imported, batch));
     } catch (RejectedExecutionException e) {
       pending.addAndGet(-n);
       return CompletableFuture.failedFuture(
@@ -218,26 +240,29 @@ public final class KafkaEventLog implements EventLog {
     return result;
   }
 
-  private void send(List<LogEntry> entries, Batch batch) {
+  private void send(List<LogEntry> entries, boolean imported, Batch batch) {
     for (LogEntry entry : entries) {
       try {
-        producer.send(record(entry), (metadata, exception) -> batch.done(exception));
+        producer.send(record(entry, imported), (metadata, exception) -> batch.done(exception));
       } catch (RuntimeException e) { // a full buffer, a closed producer
         batch.done(e);
       }
     }
   }
 
-  private ProducerRecord<byte[], byte[]> record(LogEntry entry) {
-    List<Header> headers =
-        List.of(
-            header(SOURCE_HEADER, entry.sourceId()),
-            header(TYPE_HEADER, entry.type().wireName()),
-            header(MESSAGE_ID_HEADER, entry.messageId()));
+  private ProducerRecord<byte[], byte[]> record(LogEntry entry, boolean imported) {
+    List<Header> headers = new ArrayList<>(4);
+    headers.add(header(SOURCE_HEADER, entry.sourceId()));
+    headers.add(header(TYPE_HEADER, entry.type().wireName()));
+    headers.add(header(MESSAGE_ID_HEADER, entry.messageId()));
+    headers.add(header(RECEIVED_AT_HEADER, Long.toString(entry.receivedAtMillis())));
+    if (imported) headers.add(header(IMPORTED_HEADER, "true"));
+    // the record's timestamp is the producer's now, not receivedAt: retention goes by it, and an
+    // imported call received months ago must not be deleted before it is applied
     return new ProducerRecord<>(
         settings.topic(),
         null,
-        entry.receivedAtMillis(),
+        null,
         entry.personKey().getBytes(StandardCharsets.UTF_8),
         entry.json(),
         headers);
@@ -354,8 +379,25 @@ public final class KafkaEventLog implements EventLog {
         // a record without Rollcall's headers (written by someone else) is applied as what its
         // JSON says, or skipped as unreadable
         messageType == null ? MessageType.TRACK : messageType,
-        record.timestamp(),
+        receivedAt(record),
         record.value() == null ? new byte[0] : record.value());
+  }
+
+  private static long receivedAt(ConsumerRecord<byte[], byte[]> record) {
+    String header = header(record, RECEIVED_AT_HEADER);
+    if (header != null) {
+      try {
+        return Long.parseLong(header);
+      } catch (NumberFormatException e) {
+        // written by someone else: the record's own time
+      }
+    }
+    return record.timestamp();
+  }
+
+  /** True for a record appended by {@link #appendImported}. */
+  static boolean imported(ConsumerRecord<byte[], byte[]> record) {
+    return record.headers().lastHeader(IMPORTED_HEADER) != null;
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -7,9 +7,12 @@ import dev.rollcall.storage.LogEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -194,10 +197,13 @@ public final class KafkaProcessor implements AutoCloseable {
     }
     Map<Integer, long[]> moves = new TreeMap<>(); // partition -> {expected, next}; ascending
     List<LogEntry> entries = new ArrayList<>(records.count());
+    Set<LogEntry> imported = Collections.newSetFromMap(new IdentityHashMap<>());
     for (TopicPartition tp : records.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> partition = records.records(tp);
       for (ConsumerRecord<byte[], byte[]> record : partition) {
-        entries.add(KafkaEventLog.entry(record));
+        LogEntry entry = KafkaEventLog.entry(record);
+        entries.add(entry);
+        if (KafkaEventLog.imported(record)) imported.add(entry);
       }
       long last = partition.get(partition.size() - 1).offset();
       moves.put(tp.partition(), new long[] {next.get(tp), last + 1});
@@ -217,7 +223,9 @@ public final class KafkaProcessor implements AutoCloseable {
               for (LogEntry entry : entries) {
                 CallApplier.Result result = CallApplier.apply(writer, entry);
                 c[result.ordinal()]++;
-                if (result == CallApplier.Result.APPLIED) applied.add(entry);
+                if (result == CallApplier.Result.APPLIED && !imported.contains(entry)) {
+                  applied.add(entry);
+                }
               }
               onApply.accept(writer, applied);
               return c;
@@ -374,9 +382,10 @@ public final class KafkaProcessor implements AutoCloseable {
 
     /**
      * Work done in each transaction after the calls are applied, with the same writer and the calls
-     * that took effect (not those applied before, nor those of suppressed people): queuing their
-     * deliveries, so that calls reach the profiles and the queues together. It may run more than
-     * once for one transaction ({@link ProfileStore#write}).
+     * that took effect (not those applied before, nor those of suppressed people, nor those of an
+     * import, {@link KafkaEventLog#appendImported}): queuing their deliveries, so that calls reach
+     * the profiles and the queues together. It may run more than once for one transaction ({@link
+     * ProfileStore#write}).
      */
     public Builder onApply(BiConsumer<ProfileWriter, List<LogEntry>> onApply) {
       if (onApply == null) throw new NullPointerException("onApply == null");

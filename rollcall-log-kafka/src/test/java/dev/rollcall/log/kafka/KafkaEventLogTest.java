@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +30,7 @@ class KafkaEventLogTest {
 
   @BeforeAll
   static void startKafka() {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
+    kafka = EmbeddedKafka.shared();
   }
 
   @AfterEach
@@ -115,6 +109,8 @@ class KafkaEventLogTest {
   void aPersonsCalls_stayInOnePartition_inOrder_andReadWalksEveryPartition() throws Exception {
     log = KafkaEventLog.open(settings(4).build());
     List<LogEntry> entries = new ArrayList<>();
+    // received in 1970, as far in the past as imported calls can be: the topic's retention
+    // (7 days by the record's time) must not delete them
     for (int i = 0; i < 60; i++) entries.add(entry("m" + i, "person" + (i % 6), i));
     // appended in several appends at once, as by concurrent requests
     List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
@@ -166,6 +162,29 @@ class KafkaEventLogTest {
       await(log.append(List.of(entry("after", "p", 3))));
       assertThat(log.isWritable()).isTrue();
       assertThat(readAll(log)).extracting(LogEntry::messageId).contains("before", "after");
+      log.close();
+      log = null;
+    }
+  }
+
+  /**
+   * A call imported from a backup was received long ago; the topic's retention (7 days by default,
+   * by the records' time) must not take it for an old record and delete it before it is applied.
+   */
+  @Test
+  void callsReceivedLongAgo_areKeptByRetention_andKeepTheirReceivedAt() throws Exception {
+    try (EmbeddedKafka own =
+        EmbeddedKafka.start(
+            Map.of("log.retention.check.interval.ms", "200", "log.initial.task.delay.ms", "0"))) {
+      log = KafkaEventLog.open(KafkaSettings.builder(own.bootstrapServers()).topic("old").build());
+      long longAgo = 1_000; // 1970
+      await(log.appendImported(List.of(entry("m1", "p", longAgo), entry("m2", "q", longAgo))));
+
+      Thread.sleep(1_500); // several retention checks
+
+      List<LogEntry> read = readAll(log);
+      assertThat(read).extracting(LogEntry::messageId).containsExactlyInAnyOrder("m1", "m2");
+      assertThat(read).extracting(LogEntry::receivedAtMillis).containsOnly(longAgo);
       log.close();
       log = null;
     }
