@@ -42,7 +42,6 @@ import mockwebserver3.RecordedRequest;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,12 +69,7 @@ class ScaleOutTest {
 
   @BeforeAll
   static void startKafka() {
-    kafka = EmbeddedKafka.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
+    kafka = EmbeddedKafka.shared();
   }
 
   @AfterEach

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       DeliveryCommands.Deliveries.class,
       DeliveryCommands.Replay.class,
       RebuildCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
       PreviewCommand.class
     })
 public final class RollcallCommand implements Runnable {
