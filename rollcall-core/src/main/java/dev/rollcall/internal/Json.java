@@ -1,5 +1,6 @@
 package dev.rollcall.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -62,11 +63,28 @@ public final class Json {
    */
   public static JsonNode read(byte[] bytes) throws IOException {
     Utf8.check(bytes);
-    JsonNode node = DOCUMENT_READER.readTree(bytes);
+    JsonNode node;
+    try {
+      node = DOCUMENT_READER.readTree(bytes);
+    } catch (NumberFormatException e) {
+      throw new NumberOutOfRangeException(e);
+    }
     if (node == null || node.isMissingNode()) {
       throw new EmptyBodyException();
     }
     return node;
+  }
+
+  /**
+   * Reads the value at the parser's current token as a tree, as {@link #read} does: a number that
+   * cannot be held is an {@link IOException}, not a {@link NumberFormatException}.
+   */
+  public static JsonNode readTree(JsonParser parser) throws IOException {
+    try {
+      return parser.readValueAsTree();
+    } catch (NumberFormatException e) {
+      throw new NumberOutOfRangeException(e);
+    }
   }
 
   /** Throws when {@code bytes} are not strict UTF-8; for bodies read with a streaming parser. */
@@ -92,6 +110,19 @@ public final class Json {
 
   public static ObjectNode object() {
     return MAPPER.createObjectNode();
+  }
+
+  /**
+   * A number whose exponent is beyond what {@link java.math.BigDecimal} holds ({@code 1e9999999999}
+   * is valid JSON): Jackson throws a {@link NumberFormatException} for it, which is no {@link
+   * IOException}, so a caller that handles unreadable bodies would let it through.
+   */
+  public static final class NumberOutOfRangeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NumberOutOfRangeException(NumberFormatException cause) {
+      super("a number's exponent is out of range", cause);
+    }
   }
 
   /** Thrown by {@link #read} for an empty document. */

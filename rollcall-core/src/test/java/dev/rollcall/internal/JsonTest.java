@@ -119,6 +119,26 @@ class JsonTest {
         .hasMessageContaining("nesting depth");
   }
 
+  /** Found by fuzzing: Jackson throws NumberFormatException, no IOException, for these. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "999E9999999999999",
+        "{\"a\": 1e99999999999}",
+        "[1E-9999999999]",
+        "{\"a\": {\"b\": -2.5e+3000000000}}"
+      })
+  void read_numberWithAnExponentBeyondBigDecimal_isAnIOException(String body) {
+    assertThatThrownBy(() -> read(body))
+        .isInstanceOf(Json.NumberOutOfRangeException.class)
+        .hasMessage("a number's exponent is out of range");
+  }
+
+  @Test
+  void read_numberWithTheLargestExponentBigDecimalHolds_isRead() throws IOException {
+    assertThat(read("1e2147483647").decimalValue().scale()).isEqualTo(-2147483647);
+  }
+
   @Test
   void object_isANewEmptyObjectEachTime() {
     assertThat(Json.object()).isEmpty();
