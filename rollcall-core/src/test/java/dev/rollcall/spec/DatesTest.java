@@ -158,6 +158,26 @@ class DatesTest {
         .isEqualTo(Instant.parse("2015-02-23T22:28:55.300Z"));
   }
 
+  /**
+   * Found while reviewing Dates for the fuzzer: BigDecimal reads n digits in time growing as n², so
+   * a 32 KB string of digits took about 40 ms, once per date field and stage.
+   */
+  @Test
+  void parse_digitStringLongerThanAJsonNumberMayBe_isNoDate_andQuick() {
+    assertThat(Dates.parse("0".repeat(999) + "1")).isEqualTo(Instant.ofEpochSecond(1));
+    assertThat(Dates.parse("0".repeat(1000) + "1")).isNull();
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(1), () -> assertThat(Dates.parse("1".repeat(500_000))).isNull());
+  }
+
+  /** Found by fuzzing: zero with a large exponent looked larger than the year 9999. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"0E+23", "0e400", "0.000E+30", "-0E+99"})
+  void parse_zeroWithAnExponent_isTheEpoch_asZeroIs(String zero) {
+    assertThat(Dates.parse(parse(zero))).isEqualTo(Instant.EPOCH);
+    assertThat(Dates.parse(parse("0"))).isEqualTo(Instant.EPOCH);
+  }
+
   @Test
   void parse_yearOnlyDigits_isUnixSecondsNotAYear() {
     // Decided: a string of digits is Unix time (Dates javadoc), so "2013" is 2013 seconds after
