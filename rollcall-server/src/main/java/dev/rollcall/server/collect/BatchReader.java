@@ -42,27 +42,47 @@ final class BatchReader {
       ObjectNode envelope = Json.object();
       List<Integer> starts = new ArrayList<>();
       List<Integer> sizes = new ArrayList<>();
+      boolean batchSeen = false;
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
+        if (name.equals("batch")) {
+          if (batchSeen) {
+            throw new TwoBatchesException();
+          }
+          batchSeen = true;
+        }
         if (name.equals("batch") && value == JsonToken.START_ARRAY) {
           ArrayNode batch = envelope.putArray("batch");
           while (parser.nextToken() != JsonToken.END_ARRAY) {
             long start = parser.currentTokenLocation().getByteOffset();
-            JsonNode item = parser.readValueAsTree();
+            JsonNode item = Json.readTree(parser);
             long end = parser.currentLocation().getByteOffset();
             batch.add(item);
             starts.add((int) start);
             sizes.add((int) (end - start));
           }
         } else {
-          envelope.set(name, parser.readValueAsTree());
+          envelope.set(name, Json.readTree(parser));
         }
       }
       if (parser.nextToken() != null) {
         throw new NotAnObjectException();
       }
       return new ReadBatch(envelope, starts, sizes);
+    }
+  }
+
+  /**
+   * The body has the field {@code batch} twice. JSON readers differ on which one counts (Jackson
+   * keeps the last), so whichever was taken, the messages of the other would be dropped without a
+   * word: the body is refused instead.
+   */
+  static final class TwoBatchesException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TwoBatchesException() {
+      super("the body has the field batch more than once; send one batch array");
     }
   }
 

@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers: {@code 200 {"success": true}} when everything was stored; a batch with some invalid
  * messages stores the valid ones and lists the others under {@code rejected}; a single invalid
- * message, or a batch with nothing valid, is a 400 naming the field and the reason. Over a limit:
- * 413. A store that cannot write, or is overloaded: 503 with {@code Retry-After}. Write keys and
- * message contents are never logged.
+ * message, or a batch with nothing valid, is a 400 naming the reason ({@code error}) and the field
+ * ({@code path}; empty when the body as a whole is at fault). Over a limit: 413. A store that
+ * cannot write, or is overloaded: 503 with {@code Retry-After}. Write keys and message contents are
+ * never logged.
  *
  * <p>Every call, accepted or rejected, is also published to the {@link CallFeed} that the console's
  * live debugger reads: accepted calls once the log has them, with the bytes the log stores.
@@ -152,7 +153,11 @@ public final class Collector implements Handler<HttpServerRequest> {
         end -> {
           if (!tooLarge[0]) {
             metrics.bodyBytes(body.length());
-            take(request, endpoint, body.getBytes(), gzip, limit);
+            try {
+              take(request, endpoint, body.getBytes(), gzip, limit);
+            } catch (RuntimeException e) {
+              internalError(endpoint, response, e);
+            }
           }
         });
     request.exceptionHandler(e -> LOG.debug("request failed while reading: {}", e.toString()));
@@ -181,13 +186,13 @@ public final class Collector implements Handler<HttpServerRequest> {
             endpoint,
             response,
             400,
-            JsonResponses.error("the body is not valid gzip: " + e.getMessage()));
+            pathError("the body is not valid gzip: " + e.getMessage(), ""));
         return;
       }
     }
     if (body.length == 0) {
       publishRejected(endpoint, null, null, "the body is empty", "", 400);
-      reply(endpoint, response, 400, JsonResponses.error("the body is empty; send a JSON object"));
+      reply(endpoint, response, 400, pathError("the body is empty; send a JSON object", ""));
       return;
     }
     String headerKey = basicAuthUser(request.getHeader("Authorization"));
@@ -200,6 +205,9 @@ public final class Collector implements Handler<HttpServerRequest> {
       } else {
         takeOne(endpoint, response, Json.read(body), body, sourceId, headerKey != null, ip);
       }
+    } catch (BatchReader.TwoBatchesException e) {
+      publishRejected(endpoint, sourceId, body, e.getMessage(), "batch", 400);
+      reply(endpoint, response, 400, pathError(e.getMessage(), "batch"));
     } catch (java.io.IOException e) {
       publishRejected(
           endpoint, sourceId, body, "the body is not a JSON object: " + jsonProblem(e), "", 400);
@@ -207,7 +215,7 @@ public final class Collector implements Handler<HttpServerRequest> {
           endpoint,
           response,
           400,
-          JsonResponses.error("the body is not a JSON object: " + jsonProblem(e)));
+          pathError("the body is not a JSON object: " + jsonProblem(e), ""));
     }
   }
 
@@ -221,7 +229,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       String ip) {
     if (!(body instanceof ObjectNode)) {
       publishRejected(endpoint, sourceId, raw, "the body must be a JSON object", "", 400);
-      reply(endpoint, response, 400, JsonResponses.error("the body must be a JSON object"));
+      reply(endpoint, response, 400, pathError("the body must be a JSON object", ""));
       return;
     }
     ObjectNode message = (ObjectNode) body;
@@ -322,8 +330,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       }
     }
     if (entries.isEmpty()) {
-      ObjectNode error =
-          JsonResponses.error("no message of the batch is valid; nothing was stored");
+      ObjectNode error = pathError("no message of the batch is valid; nothing was stored", "batch");
       error.set("rejected", rejected);
       reply(endpoint, response, 400, error);
       return;
@@ -385,6 +392,28 @@ public final class Collector implements Handler<HttpServerRequest> {
       body.put("success", true);
       body.set("rejected", rejected);
       JsonResponses.send(response, 200, body);
+    }
+  }
+
+  /**
+   * A bug in Rollcall: answered 500 rather than leaving the client without an answer. Logged
+   * without the exception's message, which may quote the body (personal data); the stack trace,
+   * with it, only at DEBUG.
+   */
+  private void internalError(Endpoint endpoint, HttpServerResponse response, RuntimeException e) {
+    StackTraceElement[] trace = e.getStackTrace();
+    LOG.error(
+        "internal error on a {} call: {} at {}",
+        endpoint.metricName(),
+        e.getClass().getName(),
+        trace.length > 0 ? trace[0] : "?");
+    LOG.debug("internal error on a {} call", endpoint.metricName(), e);
+    if (!response.ended()) {
+      reply(
+          endpoint,
+          response,
+          500,
+          JsonResponses.error("internal error; the server's log has the details"));
     }
   }
 
