@@ -1,5 +1,6 @@
 package dev.rollcall.profile;
 
+import dev.rollcall.internal.Redacted;
 import dev.rollcall.storage.EventLog;
 import dev.rollcall.storage.LogEntry;
 import java.time.Clock;
@@ -125,7 +126,9 @@ public final class Processor implements AutoCloseable {
           sleep(GATHER_MILLIS);
         }
       } catch (RuntimeException e) {
-        LOG.error("applying calls to profiles failed; retrying in {} ms", RETRY_MILLIS, e);
+        LOG.error(
+            "applying calls to profiles failed; retrying in {} ms", RETRY_MILLIS, Redacted.of(e));
+        LOG.debug("applying calls to profiles failed", e);
         checkpoint = -1; // read it again: the failed transaction was rolled back
         sleep(RETRY_MILLIS);
       }

@@ -7,6 +7,7 @@ import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.delivery.DeliveryQueue.NewDelivery;
 import dev.rollcall.destination.Integrations;
 import dev.rollcall.internal.Json;
+import dev.rollcall.internal.Redacted;
 import dev.rollcall.storage.EventLog;
 import dev.rollcall.storage.LogEntry;
 import java.io.IOException;
@@ -166,7 +167,11 @@ public final class DeliveryRouter implements AutoCloseable {
       try {
         if (routeOnce() < CHUNK) pause = IDLE_POLL_MILLIS;
       } catch (RuntimeException e) {
-        LOG.error("routing calls to destinations failed; retrying in {} ms", RETRY_MILLIS, e);
+        LOG.error(
+            "routing calls to destinations failed; retrying in {} ms",
+            RETRY_MILLIS,
+            Redacted.of(e));
+        LOG.debug("routing calls to destinations failed", e);
         pause = RETRY_MILLIS;
       }
       if (pause > 0) {

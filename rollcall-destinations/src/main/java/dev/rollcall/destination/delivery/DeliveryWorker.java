@@ -15,6 +15,7 @@ import dev.rollcall.destination.HttpSender;
 import dev.rollcall.destination.Integrations;
 import dev.rollcall.destination.Plan;
 import dev.rollcall.internal.Json;
+import dev.rollcall.internal.Redacted;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ public final class DeliveryWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
 
   private final DestinationConfig config;
+  private final SecretMask mask;
   private final Destination destination;
   private final DeliveryQueue queue;
   private final HttpSender sender;
@@ -113,6 +115,7 @@ public final class DeliveryWorker implements AutoCloseable {
                   return t;
                 });
     this.config = config;
+    this.mask = new SecretMask(config.settings());
     this.destination = config.destination();
     this.queue = queue;
     this.sender = sender;
@@ -184,7 +187,9 @@ public final class DeliveryWorker implements AutoCloseable {
         // again (at least once)
         break;
       } catch (ExecutionException e) {
-        LOG.error("{} failed to send a delivery; it stays due", config.name(), e.getCause());
+        LOG.error(
+            "{} failed to send a delivery; it stays due", config.name(), Redacted.of(e.getCause()));
+        LOG.debug("{} failed to send a delivery", config.name(), e.getCause());
       }
     }
     return outcomes;
@@ -229,12 +234,13 @@ public final class DeliveryWorker implements AutoCloseable {
     try {
       plan = destination.plan(message, settings);
     } catch (MissingSettingException | IllegalArgumentException e) {
-      outcomes.add(Outcome.dead(id, e.getMessage(), false));
+      outcomes.add(Outcome.dead(id, mask.mask(e.getMessage()), false));
       return null;
     } catch (RuntimeException e) {
       // A bug in the adapter: retrying would fail the same way and hold the person's queue.
-      LOG.error("{} failed to plan delivery {}", config.name(), id, e);
-      outcomes.add(Outcome.dead(id, "adapter error: " + e, false));
+      LOG.error("{} failed to plan delivery {}", config.name(), id, Redacted.of(e));
+      LOG.debug("{} failed to plan delivery {}", config.name(), id, e);
+      outcomes.add(Outcome.dead(id, mask.mask("adapter error: " + e), false));
       return null;
     }
     if (plan.skipped()) {
@@ -307,7 +313,12 @@ public final class DeliveryWorker implements AutoCloseable {
     try {
       response = sender.send(request);
     } catch (IOException e) {
-      return new Attempt(Kind.RETRYABLE, "network error: " + describe(e), null);
+      return new Attempt(Kind.RETRYABLE, mask.mask("network error: " + describe(e)), null);
+    } catch (IllegalArgumentException e) {
+      // a URL or header the HTTP client refuses (a baseUrl with a space): sending again fails the
+      // same way, and throwing would hold the person's queue and log the request on every poll
+      return new Attempt(
+          Kind.PERMANENT, mask.mask("the request cannot be sent: " + e.getMessage()), null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Attempt.INTERRUPTED;
@@ -318,9 +329,11 @@ public final class DeliveryWorker implements AutoCloseable {
       return rejection == null
           ? Attempt.OK
           : new Attempt(
-              Kind.PERMANENT, "HTTP " + status + " rejected: " + truncate(rejection), null);
+              Kind.PERMANENT,
+              "HTTP " + status + " rejected: " + truncate(mask.mask(rejection)),
+              null);
     }
-    String error = "HTTP " + status + ": " + truncate(response.body());
+    String error = "HTTP " + status + ": " + truncate(mask.mask(response.body()));
     return policy.isRetryable(status)
         ? new Attempt(Kind.RETRYABLE, error, response.retryAfter())
         : new Attempt(Kind.PERMANENT, error, null);
@@ -379,7 +392,8 @@ public final class DeliveryWorker implements AutoCloseable {
       try {
         handled = runOnce(round);
       } catch (RuntimeException e) {
-        LOG.error("{} delivery failed; trying again", config.name(), e);
+        LOG.error("{} delivery failed; trying again", config.name(), Redacted.of(e));
+        LOG.debug("{} delivery failed", config.name(), e);
       }
       if (handled == round) continue; // more may be due right away
       try {

@@ -106,6 +106,34 @@ final class DeliveryWorkerTest {
   }
 
   @Test
+  void errorAnswerQuotingTheSecret_lastErrorHasTheSettingsNameInstead() {
+    server.enqueue(
+        new MockResponse.Builder()
+            .code(401)
+            .body("{\"error\": \"bad signature for secret whsec-0123456789\"}")
+            .build());
+    long id = enqueue(webhook, "u1", "m1", "{}");
+    Map<String, String> settings = Map.of("url", baseUrl() + "/hook", "secret", "whsec-0123456789");
+
+    worker(webhook, settings).runOnce(10);
+
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(id).lastError())
+        .isEqualTo("HTTP 401: {\"error\": \"bad signature for secret <secret>\"}");
+  }
+
+  @Test
+  void urlTheHttpClientRefuses_isDeadAtOnce_notRetriedOnEveryPoll() {
+    long id = enqueue(webhook, "u1", "m1", "{}");
+
+    int handled = worker(webhook, Map.of("url", "http://local host/hook")).runOnce(10);
+
+    assertThat(handled).isEqualTo(1);
+    assertThat(get(id).status()).isEqualTo(DeliveryStatus.DEAD);
+    assertThat(get(id).lastError()).startsWith("the request cannot be sent: ");
+  }
+
+  @Test
   void secondRetry_waitsWithinTheDoubledWindow() {
     for (int i = 0; i < 2; i++) {
       server.enqueue(new MockResponse.Builder().code(503).body("busy").build());
