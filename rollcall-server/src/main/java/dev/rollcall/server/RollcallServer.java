@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.destination.Preview;
 import dev.rollcall.internal.Json;
+import dev.rollcall.internal.Redacted;
 import dev.rollcall.profile.Processor;
 import dev.rollcall.server.collect.BodyLimits;
 import dev.rollcall.server.collect.Collector;
 import dev.rollcall.server.collect.CollectorMetrics;
+import dev.rollcall.server.collect.RateLimiter;
 import dev.rollcall.server.config.Secrets;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.server.config.WriteKeys;
@@ -25,6 +27,7 @@ import dev.rollcall.server.http.AdminAuth;
 import dev.rollcall.server.http.AnalyticsJsSettings;
 import dev.rollcall.server.http.Cors;
 import dev.rollcall.server.http.JsonResponses;
+import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.profile.ProfileApi;
 import dev.rollcall.spec.MessageNormalizer;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
@@ -41,6 +44,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -114,6 +118,13 @@ public final class RollcallServer implements AutoCloseable {
   }
 
   public static RollcallServer start(ServerConfig config, Clock clock) throws Exception {
+    if (config.tls()) {
+      for (Path file : List.of(config.tlsCert(), config.tlsKey())) {
+        if (!Files.isReadable(file)) {
+          throw new IOException("the TLS file " + file + " cannot be read");
+        }
+      }
+    }
     Path dataDir = config.dataDir();
     Files.createDirectories(dataDir);
     FileChannel lockChannel = lock(dataDir);
@@ -172,8 +183,17 @@ public final class RollcallServer implements AutoCloseable {
       WriteKeys writeKeys = new WriteKeys(keys);
 
       CallFeed feed = new CallFeed(CallFeed.DEFAULT_CAPACITY);
+      RateLimiter limiter =
+          config.rateLimit() > 0
+              ? new RateLimiter(
+                  config.rateLimit(),
+                  config.rateLimitBurst(),
+                  keys.stream().map(WriteKeys::sourceIdOf).toList(),
+                  System::nanoTime)
+              : RateLimiter.NONE;
       Collector collector =
-          new Collector(vertx, writeKeys, new MessageNormalizer(clock), log, metrics, feed, clock);
+          new Collector(
+              vertx, writeKeys, new MessageNormalizer(clock), log, metrics, feed, clock, limiter);
       Router router = router(vertx, collector, writeKeys, log, registry);
       ConsoleSessions sessions = new ConsoleSessions(clock);
       AdminAuth adminAuth = new AdminAuth(adminToken.value(), sessions);
@@ -214,14 +234,23 @@ public final class RollcallServer implements AutoCloseable {
       router
           .get("/health")
           .handler(ctx -> health(ctx, openLog, openProfiles, running, deliveries.queue(), clock));
+      HttpServerOptions options =
+          new HttpServerOptions()
+              .setHost(config.host())
+              .setPort(config.port())
+              .setCompressionSupported(false)
+              .setDecompressionSupported(false);
+      if (config.tls()) {
+        options
+            .setSsl(true)
+            .setKeyCertOptions(
+                new PemKeyCertOptions()
+                    .setCertPath(config.tlsCert().toString())
+                    .setKeyPath(config.tlsKey().toString()));
+      }
       HttpServer http =
           vertx
-              .createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(config.host())
-                      .setPort(config.port())
-                      .setCompressionSupported(false)
-                      .setDecompressionSupported(false))
+              .createHttpServer(options)
               .requestHandler(router)
               .listen()
               .toCompletionStage()
@@ -365,6 +394,11 @@ public final class RollcallServer implements AutoCloseable {
       return;
     }
     LOG.error(
+        "internal error on {} {}",
+        ctx.request().method(),
+        LoggedPaths.of(ctx.request().path()),
+        Redacted.of(ctx.failure()));
+    LOG.debug(
         "internal error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
     JsonResponses.error(ctx.response(), 500, "internal error; the server's log has the details");
   }

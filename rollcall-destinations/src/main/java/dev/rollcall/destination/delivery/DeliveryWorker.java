@@ -313,12 +313,14 @@ public final class DeliveryWorker implements AutoCloseable {
     try {
       response = sender.send(request);
     } catch (IOException e) {
-      return new Attempt(Kind.RETRYABLE, mask.mask("network error: " + describe(e)), null);
+      return new Attempt(Kind.RETRYABLE, mask.mask("network error: " + describe(e), request), null);
     } catch (IllegalArgumentException e) {
       // a URL or header the HTTP client refuses (a baseUrl with a space): sending again fails the
       // same way, and throwing would hold the person's queue and log the request on every poll
       return new Attempt(
-          Kind.PERMANENT, mask.mask("the request cannot be sent: " + e.getMessage()), null);
+          Kind.PERMANENT,
+          mask.mask("the request cannot be sent: " + e.getMessage(), request),
+          null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Attempt.INTERRUPTED;
@@ -330,10 +332,10 @@ public final class DeliveryWorker implements AutoCloseable {
           ? Attempt.OK
           : new Attempt(
               Kind.PERMANENT,
-              "HTTP " + status + " rejected: " + truncate(mask.mask(rejection)),
+              "HTTP " + status + " rejected: " + truncate(mask.mask(rejection, request)),
               null);
     }
-    String error = "HTTP " + status + ": " + truncate(mask.mask(response.body()));
+    String error = "HTTP " + status + ": " + truncate(mask.mask(response.body(), request));
     return policy.isRetryable(status)
         ? new Attempt(Kind.RETRYABLE, error, response.retryAfter())
         : new Attempt(Kind.PERMANENT, error, null);

@@ -1,5 +1,6 @@
 package dev.rollcall.destination.delivery;
 
+import dev.rollcall.destination.DestinationRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +47,26 @@ final class SecretMask {
     if (text == null) return null;
     for (String[] secret : secrets) {
       if (text.contains(secret[0])) text = text.replace(secret[0], secret[1]);
+    }
+    return text;
+  }
+
+  /**
+   * Masks the secrets, and the credentials of {@code request}'s {@code Authorization} header: Basic
+   * auth sends a secret in Base64 ({@code siteId:apiKey} for Customer.io), which an answer quoting
+   * the header would show as it is.
+   */
+  String mask(String text, DestinationRequest request) {
+    text = mask(text);
+    if (text == null || request == null) return text;
+    for (Map.Entry<String, String> header : request.headers().entrySet()) {
+      if (!header.getKey().equalsIgnoreCase("Authorization") || header.getValue() == null) continue;
+      String value = header.getValue().trim();
+      int space = value.indexOf(' ');
+      String credentials = space < 0 ? value : value.substring(space + 1).trim();
+      if (credentials.length() >= MIN_LENGTH && text.contains(credentials)) {
+        text = text.replace(credentials, "<credentials>");
+      }
     }
     return text;
   }

@@ -2,6 +2,7 @@ package dev.rollcall.destination.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rollcall.destination.DestinationRequest;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,19 @@ class SecretMaskTest {
     SecretMask mask = new SecretMask(Map.of("token", "abcd", "apiKey", "abcd-efgh"));
 
     assertThat(mask.mask("abcd-efgh and abcd")).isEqualTo("<apiKey> and <token>");
+  }
+
+  @Test
+  void mask_theRequestsBasicCredentials_evenInBase64() {
+    SecretMask mask = new SecretMask(Map.of("siteId", "site1", "apiKey", "cio-0123456789"));
+    String basic = java.util.Base64.getEncoder().encodeToString("site1:cio-0123456789".getBytes());
+    DestinationRequest request =
+        DestinationRequest.builder("PUT", "http://localhost/api/v1/customers/u1")
+            .header("Authorization", "Basic " + basic)
+            .build();
+
+    assertThat(mask.mask("401: bad credentials Basic " + basic, request))
+        .isEqualTo("401: bad credentials Basic <credentials>");
   }
 
   @Test

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs the Rollcall server on the embedded store (SQLite files in the data directory).",
       "Each option can also be set by an environment variable (ROLLCALL_PORT, ROLLCALL_DATA,"
-          + " ROLLCALL_WRITE_KEYS comma-separated, ROLLCALL_ADMIN_TOKEN, ROLLCALL_CONFIG) or in"
+          + " ROLLCALL_WRITE_KEYS comma-separated, ROLLCALL_ADMIN_TOKEN, ROLLCALL_RATE_LIMIT,"
+          + " ROLLCALL_RATE_LIMIT_BURST, ROLLCALL_TLS_CERT, ROLLCALL_TLS_KEY, ROLLCALL_CONFIG) or in"
           + " the config file; the command line wins, then the environment, then the file."
     })
 final class ServeCommand implements Callable<Integer> {
@@ -69,6 +70,33 @@ final class ServeCommand implements Callable<Integer> {
           "The unpacked @segment/analytics-next npm package, served by the /demo page (optional).")
   Path analyticsJs;
 
+  @Option(
+      names = "--rate-limit",
+      paramLabel = "CALLS",
+      description =
+          "Calls per second each write key may send on average; beyond it the answer is 429 with"
+              + " Retry-After (default: 0, no limit).")
+  Double rateLimit;
+
+  @Option(
+      names = "--rate-limit-burst",
+      paramLabel = "CALLS",
+      description =
+          "Calls a write key may send at once after a quiet spell (default: one second's worth).")
+  Integer rateLimitBurst;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "PEM certificate (chain) to serve HTTPS with; needs --tls-key.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "PEM private key (PKCS#8, or PKCS#1 RSA) of --tls-cert.")
+  Path tlsKey;
+
   @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
   Path config;
 
@@ -91,6 +119,10 @@ final class ServeCommand implements Callable<Integer> {
     values.writeKeys = writeKeys;
     values.adminToken = adminToken;
     values.analyticsJs = analyticsJs;
+    values.rateLimit = rateLimit;
+    values.rateLimitBurst = rateLimitBurst;
+    values.tlsCert = tlsCert;
+    values.tlsKey = tlsKey;
     values.config = config;
     values.role = role;
     ServerConfig serverConfig;
@@ -176,7 +208,7 @@ final class ServeCommand implements Callable<Integer> {
   private static void printBanner(PrintWriter out, RollcallServer server) {
     ServerConfig config = server.config();
     String host = config.host().equals("0.0.0.0") ? "localhost" : config.host();
-    String url = "http://" + host + ":" + server.port();
+    String url = (config.tls() ? "https://" : "http://") + host + ":" + server.port();
     out.println(
         "Rollcall is listening on "
             + url
@@ -215,6 +247,14 @@ final class ServeCommand implements Callable<Integer> {
           "Admin token (Profile API, preview): kept in "
               + config.dataDir().resolve("admin-token")
               + "; send it as Authorization: Bearer TOKEN");
+    }
+    if (config.rateLimit() > 0) {
+      out.println(
+          "Rate limit: "
+              + config.rateLimit()
+              + " calls per second per write key, "
+              + config.rateLimitBurst()
+              + " at once");
     }
     out.println("Console: " + url + "/console/ (sign in with the admin token)");
     out.flush();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.internal.Json;
+import dev.rollcall.internal.Redacted;
 import dev.rollcall.server.config.WriteKeys;
 import dev.rollcall.server.console.CallFeed;
 import dev.rollcall.server.console.FeedEntry;
@@ -74,6 +75,7 @@ public final class Collector implements Handler<HttpServerRequest> {
   private final CollectorMetrics metrics;
   private final CallFeed feed;
   private final Clock clock;
+  private final RateLimiter limiter;
 
   public Collector(
       Vertx vertx,
@@ -82,8 +84,10 @@ public final class Collector implements Handler<HttpServerRequest> {
       EventLog log,
       CollectorMetrics metrics,
       CallFeed feed,
-      Clock clock) {
+      Clock clock,
+      RateLimiter limiter) {
     this.vertx = vertx;
+    this.limiter = limiter;
     this.writeKeys = writeKeys;
     this.normalizer = normalizer;
     this.log = log;
@@ -107,6 +111,11 @@ public final class Collector implements Handler<HttpServerRequest> {
       response.putHeader("Connection", "close");
       JsonResponses.retryLater(
           response, 503, RETRY_AFTER_OVERLOADED, "the server is busy; retry later");
+      return;
+    }
+    String headerKey = basicAuthUser(request.getHeader("Authorization"));
+    String headerSource = writeKeys.authenticate(headerKey);
+    if (headerSource != null && rateLimited(endpoint, response, headerSource, true)) {
       return;
     }
     String contentTypeProblem = contentTypeProblem(request.getHeader("Content-Type"));
@@ -154,7 +163,7 @@ public final class Collector implements Handler<HttpServerRequest> {
           if (!tooLarge[0]) {
             metrics.bodyBytes(body.length());
             try {
-              take(request, endpoint, body.getBytes(), gzip, limit);
+              take(request, endpoint, body.getBytes(), gzip, limit, headerKey, headerSource);
             } catch (RuntimeException e) {
               internalError(endpoint, response, e);
             }
@@ -165,7 +174,13 @@ public final class Collector implements Handler<HttpServerRequest> {
   }
 
   private void take(
-      HttpServerRequest request, Endpoint endpoint, byte[] body, boolean gzip, int limit) {
+      HttpServerRequest request,
+      Endpoint endpoint,
+      byte[] body,
+      boolean gzip,
+      int limit,
+      String headerKey,
+      String sourceId) {
     HttpServerResponse response = request.response();
     if (gzip) {
       try {
@@ -195,8 +210,6 @@ public final class Collector implements Handler<HttpServerRequest> {
       reply(endpoint, response, 400, pathError("the body is empty; send a JSON object", ""));
       return;
     }
-    String headerKey = basicAuthUser(request.getHeader("Authorization"));
-    String sourceId = writeKeys.authenticate(headerKey);
     String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     try {
       if (endpoint.isBatch()) {
@@ -233,6 +246,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       return;
     }
     ObjectNode message = (ObjectNode) body;
+    boolean keyFromBody = sourceId == null; // a key in the header was judged before the body
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(message));
     if (sourceId == null) {
       boolean keyGiven = headerKeyGiven || message.has("writeKey");
@@ -240,6 +254,10 @@ public final class Collector implements Handler<HttpServerRequest> {
       unauthorized(endpoint, response, keyGiven);
       return;
     }
+    if (keyFromBody && rateLimited(endpoint, response, sourceId, false)) {
+      return;
+    }
+    limiter.charge(sourceId, 1);
     message.remove("writeKey");
     Outcome outcome = normalizer.normalize(message, endpoint.type(), ip);
     if (!outcome.isAccepted()) {
@@ -269,11 +287,15 @@ public final class Collector implements Handler<HttpServerRequest> {
       boolean headerKeyGiven,
       String ip) {
     ObjectNode envelope = read.envelope;
+    boolean keyFromBody = sourceId == null; // a key in the header was judged before the body
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(envelope));
     if (sourceId == null) {
       boolean keyGiven = headerKeyGiven || envelope.has("writeKey");
       publishRejected(endpoint, null, body, unauthorizedError(keyGiven), "writeKey", 401);
       unauthorized(endpoint, response, keyGiven);
+      return;
+    }
+    if (keyFromBody && rateLimited(endpoint, response, sourceId, false)) {
       return;
     }
     List<JsonNode> messages;
@@ -291,6 +313,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       reply(endpoint, response, 400, pathError("the batch is empty", "batch"));
       return;
     }
+    limiter.charge(sourceId, messages.size());
     List<LogEntry> entries = new ArrayList<>(messages.size());
     List<FeedEntry.Builder> feedEntries = new ArrayList<>(messages.size());
     ArrayNode rejected = null;
@@ -397,16 +420,11 @@ public final class Collector implements Handler<HttpServerRequest> {
 
   /**
    * A bug in Rollcall: answered 500 rather than leaving the client without an answer. Logged
-   * without the exception's message, which may quote the body (personal data); the stack trace,
-   * with it, only at DEBUG.
+   * without the exception's message, which may quote the body (personal data); with it only at
+   * DEBUG.
    */
   private void internalError(Endpoint endpoint, HttpServerResponse response, RuntimeException e) {
-    StackTraceElement[] trace = e.getStackTrace();
-    LOG.error(
-        "internal error on a {} call: {} at {}",
-        endpoint.metricName(),
-        e.getClass().getName(),
-        trace.length > 0 ? trace[0] : "?");
+    LOG.error("internal error on a {} call", endpoint.metricName(), Redacted.of(e));
     LOG.debug("internal error on a {} call", endpoint.metricName(), e);
     if (!response.ended()) {
       reply(
@@ -437,6 +455,29 @@ public final class Collector implements Handler<HttpServerRequest> {
                 + " KB ("
                 + limit
                 + " bytes), after decompression"));
+  }
+
+  /**
+   * Answers 429 when {@code sourceId} is over its rate limit. Before the body is read (the key was
+   * in the header), the connection is closed rather than the body read and thrown away.
+   */
+  private boolean rateLimited(
+      Endpoint endpoint, HttpServerResponse response, String sourceId, boolean bodyUnread) {
+    long seconds = limiter.retryAfterSeconds(sourceId);
+    if (seconds == 0) {
+      return false;
+    }
+    String error =
+        "this write key sends more than its rate limit of "
+            + RateLimiter.format(limiter.callsPerSecond())
+            + " calls per second; retry after "
+            + seconds
+            + " s";
+    publishRejected(endpoint, sourceId, null, error, "", 429);
+    metrics.request(endpoint.metricName(), 429);
+    if (bodyUnread) response.putHeader("Connection", "close");
+    JsonResponses.retryLater(response, 429, (int) Math.min(seconds, Integer.MAX_VALUE), error);
+    return true;
   }
 
   private void unauthorized(Endpoint endpoint, HttpServerResponse response, boolean keyGiven) {

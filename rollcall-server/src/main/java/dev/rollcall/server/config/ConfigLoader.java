@@ -28,6 +28,10 @@ import java.util.Map;
  * dedupWindowSeconds: 86400
  * maxPendingCalls: 100000        # calls waiting to be stored; past this, 503 + Retry-After
  * analyticsJs: ./package         # the unpacked @segment/analytics-next, for /demo
+ * rateLimit: 100                # calls per second per write key (default 0: no limit)
+ * rateLimitBurst: 1000          # calls at once after a quiet spell (default: one second's worth)
+ * tlsCert: ./cert.pem           # PEM certificate (chain) and private key: HTTPS
+ * tlsKey: ./key.pem
  * sources:                      # named sources, each with its own destinations
  *   app:
  *     writeKey: ${APP_WRITE_KEY}
@@ -71,8 +75,9 @@ import java.util.Map;
  * ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
  * ROLLCALL_KAFKA_PARTITIONS}, {@code ROLLCALL_KAFKA_REPLICATION_FACTOR}, {@code
  * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code ROLLCALL_POSTGRES_URL},
- * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, and
- * {@code ROLLCALL_CONFIG} for the file itself.
+ * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code ROLLCALL_RATE_LIMIT}, {@code
+ * ROLLCALL_RATE_LIMIT_BURST}, {@code ROLLCALL_TLS_CERT}, {@code ROLLCALL_TLS_KEY}, and {@code
+ * ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -89,6 +94,10 @@ public final class ConfigLoader {
     public List<String> writeKeys = List.of();
     public String adminToken;
     public Path analyticsJs;
+    public Double rateLimit;
+    public Integer rateLimitBurst;
+    public Path tlsCert;
+    public Path tlsKey;
     public Path config;
     public String role;
   }
@@ -136,6 +145,30 @@ public final class ConfigLoader {
       builder.scaleOut(scaleOut(file));
       String role = first(cli.role, env("ROLLCALL_ROLE"), text(file, "role"));
       if (role != null) builder.role(Role.parse(role));
+      Double rateLimit =
+          firstDouble(
+              "rateLimit", cli.rateLimit, env("ROLLCALL_RATE_LIMIT"), text(file, "rateLimit"));
+      if (rateLimit != null) builder.rateLimit(rateLimit);
+      Integer burst =
+          firstInt(
+              "rateLimitBurst",
+              cli.rateLimitBurst,
+              env("ROLLCALL_RATE_LIMIT_BURST"),
+              text(file, "rateLimitBurst"));
+      if (burst != null) builder.rateLimitBurst(burst);
+      // the certificate and its key come from the same place, so that a key in the environment
+      // is never paired with a certificate from the file
+      Path tlsCert = cli.tlsCert;
+      Path tlsKey = cli.tlsKey;
+      if (tlsCert == null && tlsKey == null) {
+        tlsCert = pathOrNull(env("ROLLCALL_TLS_CERT"));
+        tlsKey = pathOrNull(env("ROLLCALL_TLS_KEY"));
+      }
+      if (tlsCert == null && tlsKey == null) {
+        tlsCert = pathOrNull(text(file, "tlsCert"));
+        tlsKey = pathOrNull(text(file, "tlsKey"));
+      }
+      builder.tls(tlsCert, tlsKey);
       return builder.build();
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ConfigException(e.getMessage());
@@ -381,6 +414,22 @@ public final class ConfigLoader {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
       throw new ConfigException(name + " must be a whole number, not " + value);
+    }
+  }
+
+  private static Double firstDouble(String name, Double cli, String... values)
+      throws ConfigException {
+    if (cli != null) {
+      return cli;
+    }
+    String value = first(values);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Double.valueOf(value.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(name + " must be a number, not " + value);
     }
   }
 

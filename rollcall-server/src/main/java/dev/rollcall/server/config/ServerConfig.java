@@ -25,6 +25,10 @@ public final class ServerConfig {
   private final Path analyticsJs;
   private final ScaleOut scaleOut;
   private final Role role;
+  private final double rateLimit;
+  private final int rateLimitBurst;
+  private final Path tlsCert;
+  private final Path tlsKey;
 
   private ServerConfig(Builder builder) {
     this.host = builder.host;
@@ -39,6 +43,10 @@ public final class ServerConfig {
     this.analyticsJs = builder.analyticsJs;
     this.scaleOut = builder.scaleOut;
     this.role = builder.role;
+    this.rateLimit = builder.rateLimit;
+    this.rateLimitBurst = builder.rateLimitBurst;
+    this.tlsCert = builder.tlsCert;
+    this.tlsKey = builder.tlsKey;
   }
 
   public static Builder builder() {
@@ -108,6 +116,33 @@ public final class ServerConfig {
     return role;
   }
 
+  /** Calls per second each write key may send on average; 0 (the default) for no limit. */
+  public double rateLimit() {
+    return rateLimit;
+  }
+
+  /**
+   * Calls a write key may send at once after a quiet spell: as configured, else one second's worth
+   * of {@link #rateLimit()} (at least 1).
+   */
+  public int rateLimitBurst() {
+    return rateLimitBurst > 0 ? rateLimitBurst : (int) Math.max(1, Math.ceil(rateLimit));
+  }
+
+  /** The PEM certificate (chain) to serve HTTPS with, or null for plain HTTP. */
+  public Path tlsCert() {
+    return tlsCert;
+  }
+
+  /** The PEM private key of {@link #tlsCert()}, or null for plain HTTP. */
+  public Path tlsKey() {
+    return tlsKey;
+  }
+
+  public boolean tls() {
+    return tlsCert != null;
+  }
+
   public Builder toBuilder() {
     return builder()
         .host(host)
@@ -121,7 +156,10 @@ public final class ServerConfig {
         .destinations(destinations)
         .analyticsJs(analyticsJs)
         .scaleOut(scaleOut)
-        .role(role);
+        .role(role)
+        .rateLimit(rateLimit)
+        .rateLimitBurst(rateLimitBurst)
+        .tls(tlsCert, tlsKey);
   }
 
   public static final class Builder {
@@ -148,6 +186,40 @@ public final class ServerConfig {
     public Builder role(Role role) {
       if (role == null) throw new NullPointerException("role == null");
       this.role = role;
+      return this;
+    }
+
+    private double rateLimit;
+    private int rateLimitBurst;
+    private Path tlsCert;
+    private Path tlsKey;
+
+    /** Calls per second per write key; 0 for no limit. */
+    public Builder rateLimit(double callsPerSecond) {
+      if (!(callsPerSecond >= 0) || Double.isInfinite(callsPerSecond)) {
+        throw new IllegalArgumentException(
+            "the rate limit must be a number of calls per second, 0 or more: " + callsPerSecond);
+      }
+      this.rateLimit = callsPerSecond;
+      return this;
+    }
+
+    /** Calls at once after a quiet spell; 0 for one second's worth of the rate. */
+    public Builder rateLimitBurst(int calls) {
+      if (calls < 0) throw new IllegalArgumentException("the rate limit burst < 0: " + calls);
+      this.rateLimitBurst = calls;
+      return this;
+    }
+
+    /** The PEM certificate and private key for HTTPS; both null for plain HTTP. */
+    public Builder tls(Path cert, Path key) {
+      if ((cert == null) != (key == null)) {
+        throw new IllegalArgumentException(
+            "TLS needs both a certificate and its key: "
+                + (cert == null ? "the certificate is missing" : "the key is missing"));
+      }
+      this.tlsCert = cert;
+      this.tlsKey = key;
       return this;
     }
 

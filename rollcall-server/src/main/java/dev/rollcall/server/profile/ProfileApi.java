@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.internal.Json;
+import dev.rollcall.internal.Redacted;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileStore;
 import dev.rollcall.server.http.JsonResponses;
+import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.http.ProfileErrors;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
 import io.vertx.ext.web.Router;
@@ -161,7 +163,12 @@ public final class ProfileApi {
                   ProfileErrors.send(ctx.response(), 400, "validation_error", cause.getMessage());
                   return;
                 }
-                LOG.error("profile API failed on {}", ctx.request().path(), cause);
+                LOG.error(
+                    "profile API failed on {} {}",
+                    ctx.request().method(),
+                    LoggedPaths.of(ctx.request().path()),
+                    Redacted.of(cause));
+                LOG.debug("profile API failed on {}", ctx.request().path(), cause);
                 ProfileErrors.send(
                     ctx.response(),
                     cause instanceof IOException ? 500 : 503,

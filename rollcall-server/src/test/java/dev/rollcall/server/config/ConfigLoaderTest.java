@@ -187,6 +187,74 @@ final class ConfigLoaderTest {
         .hasMessageContaining("role must be collector, processor, delivery or all, not janitor");
   }
 
+  /* ---- rate limit and TLS ---- */
+
+  @Test
+  void rateLimit_offByDefault() throws Exception {
+    ServerConfig config = load(Map.of(), "port: 8080");
+
+    assertThat(config.rateLimit()).isZero();
+  }
+
+  @Test
+  void rateLimit_fromTheFile_burstDefaultsToOneSecondsWorth() throws Exception {
+    ServerConfig config = load(Map.of(), "rateLimit: 2.5");
+
+    assertThat(config.rateLimit()).isEqualTo(2.5);
+    assertThat(config.rateLimitBurst()).isEqualTo(3);
+  }
+
+  @Test
+  void rateLimit_commandLineWinsOverEnvironmentOverFile() throws Exception {
+    Map<String, String> env = Map.of("ROLLCALL_RATE_LIMIT", "20", "ROLLCALL_RATE_LIMIT_BURST", "7");
+
+    assertThat(load(env, "rateLimit: 10", "rateLimitBurst: 100").rateLimit()).isEqualTo(20);
+    assertThat(load(env, "rateLimit: 10", "rateLimitBurst: 100").rateLimitBurst()).isEqualTo(7);
+    CommandLineValues cli = new CommandLineValues();
+    cli.rateLimit = 30.0;
+    cli.rateLimitBurst = 9;
+    ServerConfig config = new ConfigLoader(env).load(cli);
+    assertThat(config.rateLimit()).isEqualTo(30);
+    assertThat(config.rateLimitBurst()).isEqualTo(9);
+  }
+
+  @Test
+  void rateLimit_notANumber_saysWhich() {
+    assertThatThrownBy(() -> load(Map.of("ROLLCALL_RATE_LIMIT", "fast")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("rateLimit must be a number, not fast");
+    assertThatThrownBy(() -> load(Map.of("ROLLCALL_RATE_LIMIT", "-1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("0 or more");
+  }
+
+  @Test
+  void tls_fromTheFile_theEnvironment_orTheCommandLine() throws Exception {
+    assertThat(load(Map.of(), "tlsCert: c.pem", "tlsKey: k.pem").tlsCert())
+        .isEqualTo(Path.of("c.pem"));
+    ServerConfig env =
+        load(Map.of("ROLLCALL_TLS_CERT", "e.pem", "ROLLCALL_TLS_KEY", "ek.pem"), "tlsCert: c.pem");
+    assertThat(env.tlsCert()).isEqualTo(Path.of("e.pem"));
+    assertThat(env.tlsKey()).isEqualTo(Path.of("ek.pem"));
+    CommandLineValues cli = new CommandLineValues();
+    cli.tlsCert = Path.of("x.pem");
+    cli.tlsKey = Path.of("xk.pem");
+    ServerConfig config = new ConfigLoader(Map.of()).load(cli);
+    assertThat(config.tls()).isTrue();
+    assertThat(config.tlsKey()).isEqualTo(Path.of("xk.pem"));
+    assertThat(load(Map.of(), "port: 1").tls()).isFalse();
+  }
+
+  @Test
+  void tls_aCertificateWithoutItsKey_saysWhatIsMissing() {
+    assertThatThrownBy(() -> load(Map.of(), "tlsCert: c.pem"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("TLS needs both a certificate and its key: the key is missing");
+    assertThatThrownBy(() -> load(Map.of("ROLLCALL_TLS_KEY", "k.pem")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("TLS needs both a certificate and its key: the certificate is missing");
+  }
+
   private ServerConfig load(Map<String, String> environment, String... lines) throws Exception {
     Path file = dir.resolve("rollcall.yaml");
     Files.write(file, List.of(lines));
