@@ -183,17 +183,16 @@ public final class RollcallServer implements AutoCloseable {
       WriteKeys writeKeys = new WriteKeys(keys);
 
       CallFeed feed = new CallFeed(CallFeed.DEFAULT_CAPACITY);
-      RateLimiter limiter =
-          config.rateLimit() > 0
-              ? new RateLimiter(
-                  config.rateLimit(),
-                  config.rateLimitBurst(),
-                  keys.stream().map(WriteKeys::sourceIdOf).toList(),
-                  System::nanoTime)
-              : RateLimiter.NONE;
       Collector collector =
           new Collector(
-              vertx, writeKeys, new MessageNormalizer(clock), log, metrics, feed, clock, limiter);
+              vertx,
+              writeKeys,
+              new MessageNormalizer(clock),
+              log,
+              metrics,
+              feed,
+              clock,
+              rateLimiter(config, keys));
       Router router = router(vertx, collector, writeKeys, log, registry);
       ConsoleSessions sessions = new ConsoleSessions(clock);
       AdminAuth adminAuth = new AdminAuth(adminToken.value(), sessions);
@@ -234,23 +233,9 @@ public final class RollcallServer implements AutoCloseable {
       router
           .get("/health")
           .handler(ctx -> health(ctx, openLog, openProfiles, running, deliveries.queue(), clock));
-      HttpServerOptions options =
-          new HttpServerOptions()
-              .setHost(config.host())
-              .setPort(config.port())
-              .setCompressionSupported(false)
-              .setDecompressionSupported(false);
-      if (config.tls()) {
-        options
-            .setSsl(true)
-            .setKeyCertOptions(
-                new PemKeyCertOptions()
-                    .setCertPath(config.tlsCert().toString())
-                    .setKeyPath(config.tlsKey().toString()));
-      }
       HttpServer http =
           vertx
-              .createHttpServer(options)
+              .createHttpServer(httpOptions(config))
               .requestHandler(router)
               .listen()
               .toCompletionStage()
@@ -278,6 +263,36 @@ public final class RollcallServer implements AutoCloseable {
       lockChannel.close();
       throw e;
     }
+  }
+
+  /** The per-write-key rate limit, or none when the configuration sets no rate. */
+  static RateLimiter rateLimiter(ServerConfig config, List<String> keys) {
+    return config.rateLimit() > 0
+        ? new RateLimiter(
+            config.rateLimit(),
+            config.rateLimitBurst(),
+            keys.stream().map(WriteKeys::sourceIdOf).toList(),
+            System::nanoTime)
+        : RateLimiter.NONE;
+  }
+
+  /** Host, port, no compression, and HTTPS when a certificate and key are configured. */
+  static HttpServerOptions httpOptions(ServerConfig config) {
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(config.host())
+            .setPort(config.port())
+            .setCompressionSupported(false)
+            .setDecompressionSupported(false);
+    if (config.tls()) {
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(config.tlsCert().toString())
+                  .setKeyPath(config.tlsKey().toString()));
+    }
+    return options;
   }
 
   private static Router router(

@@ -45,7 +45,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -212,12 +211,7 @@ public final class ScaledServer implements AutoCloseable {
       HttpServer http =
           parts
               .vertx
-              .createHttpServer(
-                  new HttpServerOptions()
-                      .setHost(config.host())
-                      .setPort(config.port())
-                      .setCompressionSupported(false)
-                      .setDecompressionSupported(false))
+              .createHttpServer(RollcallServer.httpOptions(config))
               .requestHandler(router)
               .listen()
               .toCompletionStage()
@@ -240,7 +234,14 @@ public final class ScaledServer implements AutoCloseable {
       CollectorMetrics metrics = new CollectorMetrics(registry);
       Collector collector =
           new Collector(
-              vertx, writeKeys, new MessageNormalizer(clock), parts.log, metrics, feed, clock);
+              vertx,
+              writeKeys,
+              new MessageNormalizer(clock),
+              parts.log,
+              metrics,
+              feed,
+              clock,
+              RollcallServer.rateLimiter(parts.config, parts.keys));
       Cors cors = new Cors();
       router
           .routeWithRegex("^/+v1/+(" + RollcallServer.TRACKING + "/*|projects/.*)$")

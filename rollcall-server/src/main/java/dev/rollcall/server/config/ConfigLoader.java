@@ -75,9 +75,9 @@ import java.util.Map;
  * ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
  * ROLLCALL_KAFKA_PARTITIONS}, {@code ROLLCALL_KAFKA_REPLICATION_FACTOR}, {@code
  * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code ROLLCALL_POSTGRES_URL},
- * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code ROLLCALL_RATE_LIMIT}, {@code
- * ROLLCALL_RATE_LIMIT_BURST}, {@code ROLLCALL_TLS_CERT}, {@code ROLLCALL_TLS_KEY}, and {@code
- * ROLLCALL_CONFIG} for the file itself.
+ * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code
+ * ROLLCALL_RATE_LIMIT}, {@code ROLLCALL_RATE_LIMIT_BURST}, {@code ROLLCALL_TLS_CERT}, {@code
+ * ROLLCALL_TLS_KEY}, and {@code ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
