@@ -29,7 +29,8 @@ class BatchReaderFuzzTest {
     try {
       read = BatchReader.read(body);
     } catch (BatchReader.TwoBatchesException e) {
-      assertThat(reference).isNotNull();
+      // refused as soon as the second batch is seen, so also when the body goes on as no JSON
+      // (a false alarm of the first version of this test, kept in its inputs)
       return;
     } catch (IOException e) {
       assertThat(reference == null || !reference.isObject())
