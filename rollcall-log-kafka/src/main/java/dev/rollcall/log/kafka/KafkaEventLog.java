@@ -56,11 +56,12 @@ import org.slf4j.LoggerFactory;
  * call keeps its {@code receivedAt} from long ago in a header, and the topic keeps it as long as
  * any other.
  *
- * <p><b>Acknowledgement.</b> The producer is idempotent with {@code acks=all}: a send completes
- * when every in-sync replica has the record, and a retried send is not written twice. The future of
- * {@link #append} completes only when all of its records are acknowledged, so the collector answers
- * {@code 200} only for calls Kafka holds. Batching is the producer's: records wait up to {@code
- * linger} (5 ms) to share a request, as the SQLite log's group commit shares an fsync.
+ * <p><b>Acknowledgement.</b> The producer is idempotent with {@code acks=all}, one request in
+ * flight per broker (see {@link #open}): a send completes when every in-sync replica has the
+ * record, and a retried send is not written twice. The future of {@link #append} completes only
+ * when all of its records are acknowledged, so the collector answers {@code 200} only for calls
+ * Kafka holds. Batching is the producer's: records wait up to {@code linger} (5 ms) to share a
+ * request, as the SQLite log's group commit shares an fsync.
  *
  * <p><b>Unavailable.</b> When no broker answers, sends wait in the producer's buffer and fail after
  * {@code ackTimeout} (10 s); the append then fails with {@link StoreUnavailableException} and the
@@ -133,7 +134,11 @@ public final class KafkaEventLog implements EventLog {
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+    // one request in flight per broker: a batch retried after NOT_LEADER_OR_FOLLOWER (a new topic,
+    // a broker restarting) cannot be overtaken by a later one, which would leave it out of
+    // sequence and retried until the ack timeout; batching keeps the throughput (tens of
+    // thousands of calls/s here)
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     config.put(ProducerConfig.LINGER_MS_CONFIG, (int) settings.linger().toMillis());
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
@@ -190,6 +195,7 @@ public final class KafkaEventLog implements EventLog {
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) throw e;
       }
+      awaitLeaders(admin, settings.topic());
     } catch (ExecutionException e) {
       throw new StoreUnavailableException(
           "Kafka at " + settings.bootstrapServers() + ": " + e.getCause().getMessage(),
@@ -198,6 +204,27 @@ public final class KafkaEventLog implements EventLog {
     } catch (Exception e) {
       throw new StoreUnavailableException(
           "Kafka at " + settings.bootstrapServers() + " did not answer: " + e, e, false);
+    }
+  }
+
+  /**
+   * Waits until every partition of a new topic has its leader, so that the first appends are not
+   * answered {@code NOT_LEADER_OR_FOLLOWER} (the producer would retry them, but they would wait).
+   */
+  private static void awaitLeaders(Admin admin, String topic) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      TopicDescription description =
+          admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+      if (description.partitions().stream()
+          .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new StoreUnavailableException(
+            "the partitions of " + topic + " have no leader", null, false);
+      }
+      Thread.sleep(100);
     }
   }
 

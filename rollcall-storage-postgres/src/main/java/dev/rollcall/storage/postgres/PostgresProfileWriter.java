@@ -35,6 +35,9 @@ final class PostgresProfileWriter implements ProfileWriter {
   private final Connection connection;
   private final PersonLocks locks;
 
+  /** Whether any id is suppressed, read once per transaction; null until read. */
+  private Boolean anySuppressed;
+
   /** The traits last read or written, by profile: a call reads them and then writes them. */
   private String cachedProfile;
 
@@ -64,8 +67,14 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public boolean suppressed(ExternalId id) {
-    // Asked of the table every time, not of a flag cached in this process: another Rollcall on
-    // the same database may have suppressed ids since. The primary key makes it one index probe.
+    // Asked of the table, not of a flag cached in this process: another Rollcall on the same
+    // database may have suppressed ids since. But not twice per call in a transaction when no one
+    // is suppressed (the common case): suppressing takes the store's write lock exclusively, and
+    // this transaction holds it shared, so the table cannot change until it ends.
+    if (anySuppressed == null) {
+      anySuppressed = query(c -> (Boolean) Sql.one(c, "SELECT EXISTS (SELECT 1 FROM suppressed)"));
+    }
+    if (!anySuppressed) return false;
     return query(
         c ->
             Sql.one(
