@@ -214,11 +214,20 @@ public final class KafkaEventLog implements EventLog {
   private static void awaitLeaders(Admin admin, String topic) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (true) {
-      TopicDescription description =
-          admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-      if (description.partitions().stream()
-          .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-        return;
+      try {
+        TopicDescription description =
+            admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(30, TimeUnit.SECONDS)
+                .get(topic);
+        if (description.partitions().stream()
+            .allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // a topic just created may not be known to the broker that answers yet
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
       }
       if (System.nanoTime() > deadline) {
         throw new StoreUnavailableException(

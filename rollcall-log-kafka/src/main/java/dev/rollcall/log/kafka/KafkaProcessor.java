@@ -13,9 +13,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,12 +52,14 @@ import org.slf4j.LoggerFactory;
  *       ProfileStore#partitionOffsets}), not in Kafka. A processor that is given a partition seeks
  *       to the store's offset for it. It commits offsets to Kafka too, after each transaction, but
  *       only so that Kafka's tools show the group's lag.
- *   <li><b>One transaction per poll</b>: the records of one {@code poll} (up to {@code chunk}, from
- *       any of the processor's partitions) are applied, and each of their partitions' offsets
- *       moved, in one store transaction; the deliveries they make are queued in it too ({@link
- *       Builder#onApply}). A crash before the commit leaves the offsets where they were, and the
- *       calls are read again, by this processor or by the next owner of the partition: none is
- *       lost.
+ *   <li><b>One transaction per partition and poll</b>: the records a {@code poll} returns of one
+ *       partition are applied, and the partition's offset moved, in one store transaction; the
+ *       deliveries they make are queued in it too ({@link Builder#onApply}). The partitions of one
+ *       poll are applied at once, up to {@link KafkaSettings#applyThreads()} transactions at a
+ *       time: a processor mostly waits for the database, and partitions are independent (what they
+ *       share, a profile, the store locks). A crash before a commit leaves the offset where it was,
+ *       and the calls are read again, by this processor or by the next owner of the partition: none
+ *       is lost.
  *   <li><b>Offsets move by compare-and-set</b> ({@link ProfileWriter#movePartitionOffset}), first
  *       thing in the transaction, which then holds the partitions' rows until it ends. If a
  *       rebalance gave a partition to another processor while this one was applying, both may apply
@@ -89,6 +96,9 @@ public final class KafkaProcessor implements AutoCloseable {
   private final AtomicLong unreadable = new AtomicLong();
   private final AtomicLong fenced = new AtomicLong();
 
+  /** Threads that apply the partitions of one poll at once, each in its own transaction. */
+  private final ExecutorService appliers;
+
   /** The next offset to apply of each partition held, as the store has it; consumer thread. */
   private final Map<TopicPartition, Long> next = new HashMap<>();
 
@@ -104,6 +114,15 @@ public final class KafkaProcessor implements AutoCloseable {
     this.store = builder.store;
     this.onApply = builder.onApply;
     this.name = builder.name;
+    AtomicInteger threads = new AtomicInteger();
+    this.appliers =
+        Executors.newFixedThreadPool(
+            settings.applyThreads(),
+            task -> {
+              Thread t = new Thread(task, name + "-apply-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   public static Builder builder(KafkaSettings settings, ProfileStore store) {
@@ -161,94 +180,140 @@ public final class KafkaProcessor implements AutoCloseable {
     }
   }
 
+  /**
+   * Applies one poll's records, a transaction per partition, up to {@link
+   * KafkaSettings#applyThreads()} at once; then moves on the partitions that committed, and rewinds
+   * the others to the store's offsets.
+   */
   private void applyOrRewind(ConsumerRecords<byte[], byte[]> records) {
-    try {
-      apply(records);
-    } catch (Fenced e) {
-      fenced.incrementAndGet();
-      LOG.info(
-          "partition {} of {} was applied by another processor meanwhile; reading on from the"
-              + " store's offset",
-          e.partition,
-          settings.topic());
-      seekToStore(consumer.assignment());
-    } catch (RuntimeException e) {
-      LOG.error(
-          "applying calls of {} to profiles failed; trying again in {} ms",
-          settings.topic(),
-          RETRY_MILLIS,
-          e);
-      sleep(RETRY_MILLIS);
-      try {
-        seekToStore(consumer.assignment());
-      } catch (RuntimeException again) {
-        next.clear(); // sought again before the next transaction
-      }
-    }
-  }
-
-  /** Applies one poll's records and moves their partitions' offsets, in one transaction. */
-  private void apply(ConsumerRecords<byte[], byte[]> records) {
     if (!next.keySet().containsAll(records.partitions())) {
       // the offsets of a partition given to this processor could not be read from the store:
       // read them now, and what was polled from where Kafka stood is polled again from there
-      seekToStore(consumer.assignment());
+      rewind(consumer.assignment());
       return;
     }
-    Map<Integer, long[]> moves = new TreeMap<>(); // partition -> {expected, next}; ascending
-    List<LogEntry> entries = new ArrayList<>(records.count());
-    Set<LogEntry> imported = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (TopicPartition tp : records.partitions()) {
-      List<ConsumerRecord<byte[], byte[]>> partition = records.records(tp);
-      for (ConsumerRecord<byte[], byte[]> record : partition) {
-        LogEntry entry = KafkaEventLog.entry(record);
-        entries.add(entry);
-        if (KafkaEventLog.imported(record)) imported.add(entry);
-      }
-      long last = partition.get(partition.size() - 1).offset();
-      moves.put(tp.partition(), new long[] {next.get(tp), last + 1});
+    List<TopicPartition> partitions = new ArrayList<>(records.partitions());
+    List<Future<long[]>> results = new ArrayList<>(partitions.size());
+    for (TopicPartition tp : partitions) {
+      List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
+      long expected = next.get(tp);
+      Callable<long[]> work = () -> applyPartition(tp.partition(), batch, expected);
+      results.add(partitions.size() == 1 ? completed(work) : appliers.submit(work));
     }
-    long[] counts =
-        store.write(
-            writer -> {
-              // partitions in ascending order: two processors cannot wait on each other's rows
-              for (Map.Entry<Integer, long[]> move : moves.entrySet()) {
-                long[] m = move.getValue();
-                if (!writer.movePartitionOffset(settings.topic(), move.getKey(), m[0], m[1])) {
-                  throw new Fenced(move.getKey());
-                }
-              }
-              long[] c = new long[CallApplier.Result.values().length];
-              List<LogEntry> applied = new ArrayList<>(entries.size());
-              for (LogEntry entry : entries) {
-                CallApplier.Result result = CallApplier.apply(writer, entry);
-                c[result.ordinal()]++;
-                if (result == CallApplier.Result.APPLIED && !imported.contains(entry)) {
-                  applied.add(entry);
-                }
-              }
-              onApply.accept(writer, applied);
-              return c;
-            });
     Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-    for (Map.Entry<Integer, long[]> move : moves.entrySet()) {
-      TopicPartition tp = new TopicPartition(settings.topic(), move.getKey());
-      next.put(tp, move.getValue()[1]);
-      commit.put(tp, new OffsetAndMetadata(move.getValue()[1]));
+    List<TopicPartition> failed = new ArrayList<>();
+    boolean pause = false;
+    for (int i = 0; i < partitions.size(); i++) {
+      TopicPartition tp = partitions.get(i);
+      List<ConsumerRecord<byte[], byte[]>> batch = records.records(tp);
+      try {
+        count(results.get(i).get());
+        long moved = batch.get(batch.size() - 1).offset() + 1;
+        next.put(tp, moved);
+        commit.put(tp, new OffsetAndMetadata(moved));
+      } catch (ExecutionException e) {
+        failed.add(tp);
+        if (e.getCause() instanceof Fenced) {
+          fenced.incrementAndGet();
+          LOG.info(
+              "partition {} of {} was applied by another processor meanwhile; reading on from"
+                  + " the store's offset",
+              tp.partition(),
+              settings.topic());
+        } else {
+          pause = true;
+          LOG.error(
+              "applying calls of partition {} of {} to profiles failed; trying again in {} ms",
+              tp.partition(),
+              settings.topic(),
+              RETRY_MILLIS,
+              e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed.add(tp);
+      }
     }
-    // for Kafka's tools only (the store's offsets are the ones that count): a failure is harmless
-    consumer.commitAsync(
-        commit,
-        (offsets, e) -> {
-          if (e != null) LOG.debug("committing offsets to Kafka: {}", e.toString());
+    if (!commit.isEmpty()) {
+      // for Kafka's tools only (the store's offsets are the ones that count): a failure is
+      // harmless
+      consumer.commitAsync(
+          commit,
+          (offsets, e) -> {
+            if (e != null) LOG.debug("committing offsets to Kafka: {}", e.toString());
+          });
+    }
+    if (!failed.isEmpty()) {
+      if (pause) sleep(RETRY_MILLIS);
+      rewind(failed);
+    }
+  }
+
+  private static Future<long[]> completed(Callable<long[]> work) {
+    java.util.concurrent.CompletableFuture<long[]> result =
+        new java.util.concurrent.CompletableFuture<>();
+    try {
+      result.complete(work.call());
+    } catch (Exception e) {
+      result.completeExceptionally(e);
+    }
+    return result;
+  }
+
+  /**
+   * Applies the records of one partition and moves its offset from {@code expected}, in one
+   * transaction; the counts of {@link CallApplier.Result}.
+   */
+  private long[] applyPartition(
+      int partition, List<ConsumerRecord<byte[], byte[]>> records, long expected) {
+    List<LogEntry> entries = new ArrayList<>(records.size());
+    Set<LogEntry> imported = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      LogEntry entry = KafkaEventLog.entry(record);
+      entries.add(entry);
+      if (KafkaEventLog.imported(record)) imported.add(entry);
+    }
+    long moved = records.get(records.size() - 1).offset() + 1;
+    return store.write(
+        writer -> {
+          if (!writer.movePartitionOffset(settings.topic(), partition, expected, moved)) {
+            throw new Fenced(partition);
+          }
+          long[] c = new long[CallApplier.Result.values().length];
+          List<LogEntry> applied = new ArrayList<>(entries.size());
+          for (LogEntry entry : entries) {
+            CallApplier.Result result = CallApplier.apply(writer, entry);
+            c[result.ordinal()]++;
+            if (result == CallApplier.Result.APPLIED && !imported.contains(entry)) {
+              applied.add(entry);
+            }
+          }
+          onApply.accept(writer, applied);
+          return c;
         });
+  }
+
+  private void count(long[] counts) {
     applied.addAndGet(counts[CallApplier.Result.APPLIED.ordinal()]);
     alreadyApplied.addAndGet(counts[CallApplier.Result.ALREADY_APPLIED.ordinal()]);
     suppressed.addAndGet(counts[CallApplier.Result.SUPPRESSED.ordinal()]);
     long unreadableNow = counts[CallApplier.Result.UNREADABLE.ordinal()];
     if (unreadableNow > 0) {
       unreadable.addAndGet(unreadableNow);
-      LOG.error("{} records of {} are not readable messages; skipped", unreadableNow, moves);
+      LOG.error(
+          "{} records of {} are not readable messages; skipped", unreadableNow, settings.topic());
+    }
+  }
+
+  /**
+   * Seeks {@code partitions} to the store's offsets; if the store cannot say, before the next
+   * apply.
+   */
+  private void rewind(Collection<TopicPartition> partitions) {
+    try {
+      seekToStore(partitions);
+    } catch (RuntimeException e) {
+      partitions.forEach(next::remove);
     }
   }
 
@@ -365,6 +430,7 @@ public final class KafkaProcessor implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    appliers.shutdown();
   }
 
   public static final class Builder {

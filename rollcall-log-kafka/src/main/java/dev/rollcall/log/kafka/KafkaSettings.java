@@ -21,6 +21,7 @@ public final class KafkaSettings {
   private final int maxPendingEntries;
   private final String group;
   private final int chunk;
+  private final int applyThreads;
   private final Map<String, Object> clientSettings;
 
   private KafkaSettings(Builder builder) {
@@ -33,6 +34,7 @@ public final class KafkaSettings {
     this.maxPendingEntries = builder.maxPendingEntries;
     this.group = builder.group;
     this.chunk = builder.chunk;
+    this.applyThreads = builder.applyThreads;
     this.clientSettings = Map.copyOf(builder.clientSettings);
   }
 
@@ -88,9 +90,17 @@ public final class KafkaSettings {
     return group;
   }
 
-  /** Calls a processor applies in one transaction, at most; default 500. */
+  /** Calls a processor reads at once (one poll), at most; default 500. */
   public int chunk() {
     return chunk;
+  }
+
+  /**
+   * Transactions a processor runs at once, each applying one partition's calls of a poll; default
+   * 4. Each needs a connection to the database.
+   */
+  public int applyThreads() {
+    return applyThreads;
   }
 
   /**
@@ -111,6 +121,7 @@ public final class KafkaSettings {
         .maxPendingEntries(maxPendingEntries)
         .group(group)
         .chunk(chunk)
+        .applyThreads(applyThreads)
         .clientSettings(clientSettings);
   }
 
@@ -124,6 +135,7 @@ public final class KafkaSettings {
     private int maxPendingEntries = 100_000;
     private String group = DEFAULT_GROUP;
     private int chunk = 500;
+    private int applyThreads = 4;
     private Map<String, Object> clientSettings = Map.of();
 
     private Builder(String bootstrapServers) {
@@ -188,6 +200,13 @@ public final class KafkaSettings {
     public Builder chunk(int chunk) {
       if (chunk <= 0) throw new IllegalArgumentException("chunk <= 0: " + chunk);
       this.chunk = chunk;
+      return this;
+    }
+
+    public Builder applyThreads(int applyThreads) {
+      if (applyThreads <= 0)
+        throw new IllegalArgumentException("applyThreads <= 0: " + applyThreads);
+      this.applyThreads = applyThreads;
       return this;
     }
 

@@ -110,8 +110,11 @@ public final class PostgresProfileStore implements ProfileStore {
   /** SQLSTATEs after which a write runs again: deadlock detected, serialization failure. */
   private static final java.util.Set<String> RETRIED = java.util.Set.of("40P01", "40001");
 
-  /** Connections of a pool opened by {@link #open(String, String, String)}: one writer, readers. */
-  private static final int POOL_SIZE = 4;
+  /**
+   * Connections of a pool opened by {@link #open(String, String, String)}: a Kafka processor's
+   * transactions at once (4 by default), and readers.
+   */
+  private static final int POOL_SIZE = 8;
 
   private final DataSource dataSource;
   private final AutoCloseable owned;
