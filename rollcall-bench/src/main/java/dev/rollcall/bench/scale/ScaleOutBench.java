@@ -50,7 +50,11 @@ public final class ScaleOutBench {
     String[] counts = (args.length > 1 ? args[1] : "1,2").split(",");
     List<List<LogEntry>> batches = prepare(calls);
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+        EmbeddedPostgres postgres =
+            EmbeddedPostgres.builder()
+                .setServerConfig(
+                    "synchronous_commit", System.getProperty("synchronousCommit", "on"))
+                .start()) {
       for (String count : counts) {
         run(kafka, postgres, batches, calls, Integer.parseInt(count.trim()));
       }
