@@ -23,24 +23,40 @@ final class EventLogSchema {
               + " received_at INTEGER NOT NULL);"
               + "CREATE UNIQUE INDEX dedup_key ON dedup (source, message_id);",
           // deletions of a person look their calls up by person key
-          "CREATE INDEX events_person ON events (person_key)");
-
-  /** Changes one row when the pair is new or its last sighting is older than the cutoff. */
-  static final String DEDUP_UPSERT =
-      "INSERT INTO dedup (source, message_id, received_at) VALUES (?, ?, ?)"
-          + " ON CONFLICT (source, message_id) DO UPDATE SET received_at = excluded.received_at"
-          + " WHERE dedup.received_at < ?";
-
-  /** Deletes, among the oldest rows (by insertion), those older than the cutoff. */
-  static final String DEDUP_PRUNE =
-      "DELETE FROM dedup WHERE rowid IN (SELECT rowid FROM dedup ORDER BY rowid LIMIT ?)"
-          + " AND received_at < ?";
+          "CREATE INDEX events_person ON events (person_key)",
+          // the B-tree indexes on random keys (dedup_key, events_person) cost a random page per
+          // call; one row of compact keys per commit replaces them (see RecentMessages, EventKeys)
+          "DROP INDEX events_person;"
+              + "DROP TABLE dedup;"
+              + "CREATE TABLE event_keys ("
+              + " last_offset INTEGER PRIMARY KEY," // the offset of the commit's last call
+              + " committed_at INTEGER NOT NULL," // milliseconds since the epoch, the log's clock
+              + " keys BLOB NOT NULL)");
 
   static final String INSERT_EVENT =
       "INSERT INTO events (source, message_id, person_key, type, received_at, body)"
-          + " VALUES (?, ?, ?, ?, ?, ?)";
+          + " VALUES (?, ?, ?, ?, ?, ?) RETURNING offset";
 
-  static final String DELETE_PERSON = "DELETE FROM events WHERE person_key = ?";
+  /** True when the call at an offset is the one with this source and messageId. */
+  static final String IS_STORED_AT =
+      "SELECT 1 FROM events WHERE offset = ? AND source = ? AND message_id = ?";
+
+  static final String INSERT_KEYS =
+      "INSERT INTO event_keys (last_offset, committed_at, keys) VALUES (?, ?, ?)";
+
+  static final String KEYS_NEWEST_FIRST =
+      "SELECT committed_at, keys FROM event_keys ORDER BY last_offset DESC";
+
+  static final String ALL_KEYS = "SELECT keys FROM event_keys";
+
+  static final String LAST_KEYED_OFFSET = "SELECT coalesce(max(last_offset), 0) FROM event_keys";
+
+  /** The calls that no row of event_keys covers: those stored before the table existed. */
+  static final String UNKEYED =
+      "SELECT offset, source, message_id, person_key, received_at FROM events WHERE offset > ?"
+          + " ORDER BY offset LIMIT ?";
+
+  static final String DELETE_CALL = "DELETE FROM events WHERE offset = ? AND person_key = ?";
 
   static final String READ =
       "SELECT offset, source, message_id, person_key, type, received_at, body FROM events"

@@ -46,9 +46,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>De-duplication</h2>
  *
- * Table {@code dedup} holds (source, messageId, when the log last stored it, by the log's clock).
- * An entry whose pair is there inside the window is skipped; one outside the window refreshes the
- * row and is stored. Old rows are pruned a few thousand at a time between commits, oldest first.
+ * An entry whose (source, messageId) the log stored inside the window, by the log's clock, is
+ * skipped. The pairs stored lately are in memory ({@link RecentMessages}, at most {@code
+ * dedupMaxCalls} of them: past that, the window is shorter); each commit also appends the keys of
+ * its calls, 20 bytes a call, to table {@code event_keys} ({@link EventKeys}), from which the
+ * memory is loaded again on open. The log keeps no B-tree index on a random key: such an index
+ * costs a random page written per call, which made the writer the collector's bottleneck.
  *
  * <h2>Backpressure</h2>
  *
@@ -68,8 +71,14 @@ public final class SqliteEventLog implements EventLog {
   /** How often the writer checkpoints the WAL under continuous load (ms). */
   private static final long CHECKPOINT_EVERY_MILLIS = 1_000;
 
-  /** Dedup rows inspected per prune, between commits. */
-  private static final int PRUNE_BATCH = 5_000;
+  /**
+   * Calls remembered for de-duplication, at most: about 48 MB. At a million calls a day the whole
+   * 24-hour window fits; beyond that, the window is the last million calls.
+   */
+  public static final int DEFAULT_DEDUP_MAX_CALLS = 1_000_000;
+
+  /** Calls per row of event_keys when keying calls stored before the table existed. */
+  private static final int BACKFILL_CHUNK = 10_000;
 
   private final Connection writeConnection;
   private final Connection readConnection;
@@ -83,10 +92,14 @@ public final class SqliteEventLog implements EventLog {
   private volatile boolean running = true;
   private volatile boolean writable = true;
 
+  /** The calls stored lately, for de-duplication; the writer thread's. */
+  private final RecentMessages recent;
+
   /** The writer thread's statements, prepared once. */
-  private PreparedStatement dedup;
+  private PreparedStatement isStoredAt;
 
   private PreparedStatement insert;
+  private PreparedStatement insertKeys;
 
   /** When the writer last copied the WAL into the database file (ms, from the clock). */
   private long lastCheckpointMillis;
@@ -96,12 +109,14 @@ public final class SqliteEventLog implements EventLog {
       Connection readConnection,
       Clock clock,
       Duration dedupWindow,
-      int maxPendingEntries) {
+      int maxPendingEntries,
+      int dedupMaxCalls) {
     this.writeConnection = writeConnection;
     this.readConnection = readConnection;
     this.clock = clock;
     this.dedupWindowMillis = dedupWindow.toMillis();
     this.maxPendingEntries = maxPendingEntries;
+    this.recent = new RecentMessages(dedupMaxCalls);
     this.writer = new Thread(this::writeLoop, "rollcall-log-writer");
     this.writer.setDaemon(true);
   }
@@ -109,6 +124,16 @@ public final class SqliteEventLog implements EventLog {
   /** Opens (creating or migrating) the log in {@code file} and starts its writer. */
   public static SqliteEventLog open(
       Path file, Clock clock, Duration dedupWindow, int maxPendingEntries) throws SQLException {
+    return open(file, clock, dedupWindow, maxPendingEntries, DEFAULT_DEDUP_MAX_CALLS);
+  }
+
+  /**
+   * Opens (creating or migrating) the log in {@code file} and starts its writer, remembering at
+   * most {@code dedupMaxCalls} calls for de-duplication.
+   */
+  public static SqliteEventLog open(
+      Path file, Clock clock, Duration dedupWindow, int maxPendingEntries, int dedupMaxCalls)
+      throws SQLException {
     if (maxPendingEntries <= 0) {
       throw new IllegalArgumentException("maxPendingEntries <= 0: " + maxPendingEntries);
     }
@@ -121,7 +146,10 @@ public final class SqliteEventLog implements EventLog {
       }
       write.setAutoCommit(false);
       Connection read = SqliteFiles.connect(file);
-      SqliteEventLog log = new SqliteEventLog(write, read, clock, dedupWindow, maxPendingEntries);
+      SqliteEventLog log =
+          new SqliteEventLog(write, read, clock, dedupWindow, maxPendingEntries, dedupMaxCalls);
+      log.keyUnkeyedCalls();
+      log.loadRecent();
       log.writer.start();
       return log;
     } catch (SQLException | RuntimeException e) {
@@ -186,7 +214,6 @@ public final class SqliteEventLog implements EventLog {
         continue; // close() interrupts only to hurry the loop; the flag decides
       }
       if (first == null) {
-        pruneDedup();
         checkpoint();
         continue;
       }
@@ -211,41 +238,44 @@ public final class SqliteEventLog implements EventLog {
     long now = clock.millis();
     AppendResult[] results = new AppendResult[group.size()];
     try {
-      if (dedup == null) {
-        dedup = writeConnection.prepareStatement(EventLogSchema.DEDUP_UPSERT);
+      if (insert == null) {
+        isStoredAt = writeConnection.prepareStatement(EventLogSchema.IS_STORED_AT);
         insert = writeConnection.prepareStatement(EventLogSchema.INSERT_EVENT);
+        insertKeys = writeConnection.prepareStatement(EventLogSchema.INSERT_KEYS);
       }
-      long cutoff = now - dedupWindowMillis;
+      recent.expire(now - dedupWindowMillis);
+      EventKeys keys = EventKeys.writer(entries);
+      long lastOffset = 0;
       for (int g = 0; g < group.size(); g++) {
         int appended = 0;
         int duplicates = 0;
         for (LogEntry entry : group.get(g).entries) {
-          dedup.setString(1, entry.sourceId());
-          dedup.setString(2, entry.messageId());
-          dedup.setLong(3, now); // the log's clock, the one the cutoff is read from
-          dedup.setLong(4, cutoff);
-          if (dedup.executeUpdate() == 0) {
+          long hash = RecentMessages.hash(entry.sourceId(), entry.messageId());
+          if (recent.anyMatch(hash, offset -> isStoredAt(offset, entry))) {
             duplicates++;
             continue;
           }
-          insert.setString(1, entry.sourceId());
-          insert.setString(2, entry.messageId());
-          insert.setString(3, entry.personKey());
-          insert.setString(4, entry.type().wireName());
-          insert.setLong(5, entry.receivedAtMillis());
-          insert.setBytes(6, entry.json());
-          insert.executeUpdate();
+          lastOffset = insert(entry);
+          recent.add(hash, lastOffset, now);
+          keys.add(lastOffset, hash, EventKeys.personHash(entry.personKey()));
           appended++;
         }
         results[g] = new AppendResult(appended, duplicates);
       }
+      if (!keys.isEmpty()) {
+        insertKeys.setLong(1, lastOffset);
+        insertKeys.setLong(2, now);
+        insertKeys.setBytes(3, keys.bytes());
+        insertKeys.executeUpdate();
+      }
       writeConnection.commit();
       writable = true;
     } catch (SQLException | RuntimeException e) {
+      // what this group put in `recent` names offsets that were rolled back: harmless, as every
+      // match is confirmed against the stored call
       rollbackQuietly();
       writable = false;
-      dedup = null; // prepared again on the next commit, in case the connection was reset
-      insert = null;
+      insert = null; // prepared again on the next commit, in case the connection was reset
       StoreUnavailableException failure =
           new StoreUnavailableException(
               "the event log cannot be written: " + e.getMessage(), e, false);
@@ -263,6 +293,107 @@ public final class SqliteEventLog implements EventLog {
     }
   }
 
+  /** Stores one call and returns its offset. */
+  private long insert(LogEntry entry) throws SQLException {
+    insert.setString(1, entry.sourceId());
+    insert.setString(2, entry.messageId());
+    insert.setString(3, entry.personKey());
+    insert.setString(4, entry.type().wireName());
+    insert.setLong(5, entry.receivedAtMillis());
+    insert.setBytes(6, entry.json());
+    try (ResultSet rows = insert.executeQuery()) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /** True when the call stored at {@code offset} has the entry's source and messageId. */
+  private boolean isStoredAt(long offset, LogEntry entry) {
+    try {
+      isStoredAt.setLong(1, offset);
+      isStoredAt.setString(2, entry.sourceId());
+      isStoredAt.setString(3, entry.messageId());
+      try (ResultSet rows = isStoredAt.executeQuery()) {
+        return rows.next();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e.getMessage(), e); // fails the group, as any write error
+    }
+  }
+
+  /**
+   * Loads into {@link #recent} the calls committed inside the window, newest first until it is
+   * full, then adds them oldest first (the order in which they leave).
+   */
+  private void loadRecent() throws SQLException {
+    long cutoff = clock.millis() - dedupWindowMillis;
+    List<long[]> rows = new ArrayList<>(); // per row: committed_at, then (offset, hash) pairs
+    int calls = 0;
+    try (PreparedStatement select =
+            writeConnection.prepareStatement(EventLogSchema.KEYS_NEWEST_FIRST);
+        ResultSet result = select.executeQuery()) {
+      while (calls < recent.capacity() && result.next()) {
+        long committedAt = result.getLong(1);
+        if (committedAt < cutoff) break;
+        List<Long> pairs = new ArrayList<>();
+        pairs.add(committedAt);
+        EventKeys.reader(result.getBytes(2))
+            .forEach(
+                (offset, hash, person) -> {
+                  pairs.add(offset);
+                  pairs.add(hash);
+                });
+        rows.add(pairs.stream().mapToLong(Long::longValue).toArray());
+        calls += (pairs.size() - 1) / 2;
+      }
+    }
+    writeConnection.commit(); // ends the read transaction the driver began
+    for (int r = rows.size() - 1; r >= 0; r--) {
+      long[] row = rows.get(r);
+      for (int k = 1; k < row.length; k += 2) recent.add(row[k + 1], row[k], row[0]);
+    }
+  }
+
+  /**
+   * Keys the calls that no row of event_keys covers: those of a log written before the table
+   * existed (every commit since writes its calls' keys with them).
+   */
+  private void keyUnkeyedCalls() throws SQLException {
+    try (PreparedStatement last =
+            writeConnection.prepareStatement(EventLogSchema.LAST_KEYED_OFFSET);
+        PreparedStatement select = writeConnection.prepareStatement(EventLogSchema.UNKEYED);
+        PreparedStatement insertRow =
+            writeConnection.prepareStatement(EventLogSchema.INSERT_KEYS)) {
+      long after;
+      try (ResultSet rows = last.executeQuery()) {
+        after = rows.next() ? rows.getLong(1) : 0;
+      }
+      while (true) {
+        select.setLong(1, after);
+        select.setInt(2, BACKFILL_CHUNK);
+        EventKeys keys = EventKeys.writer(BACKFILL_CHUNK);
+        long newest = 0;
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) {
+            after = rows.getLong(1);
+            keys.add(
+                after,
+                RecentMessages.hash(rows.getString(2), rows.getString(3)),
+                EventKeys.personHash(rows.getString(4)));
+            newest = Math.max(newest, rows.getLong(5));
+          }
+        }
+        if (keys.isEmpty()) break;
+        insertRow.setLong(1, after);
+        insertRow.setLong(2, newest); // the collector's clock: the best left of when it was stored
+        insertRow.setBytes(3, keys.bytes());
+        insertRow.executeUpdate();
+        writeConnection.commit();
+      }
+      writeConnection.commit();
+    }
+  }
+
   /**
    * Copies the WAL into the database file, after the futures of the last commit were completed, so
    * that no acknowledgement waits for it (SQLite would otherwise do it inside a commit once the WAL
@@ -274,17 +405,6 @@ public final class SqliteEventLog implements EventLog {
       statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
     } catch (SQLException e) {
       // housekeeping: the next one tries again
-    }
-  }
-
-  private void pruneDedup() {
-    try (PreparedStatement prune = writeConnection.prepareStatement(EventLogSchema.DEDUP_PRUNE)) {
-      prune.setInt(1, PRUNE_BATCH);
-      prune.setLong(2, clock.millis() - dedupWindowMillis);
-      prune.executeUpdate();
-      writeConnection.commit();
-    } catch (SQLException e) {
-      rollbackQuietly(); // pruning is housekeeping: the next idle moment tries again
     }
   }
 
@@ -322,20 +442,51 @@ public final class SqliteEventLog implements EventLog {
 
   /**
    * Deletes every entry of the given people (by person key: their userIds and anonymousIds), for a
-   * deletion request. Runs on the read connection, waiting for the writer's lock.
+   * deletion request: finds their calls by scanning the compact keys of {@code event_keys} (20
+   * bytes a call), then deletes each, checking its person key. Runs on the read connection, waiting
+   * for the writer's lock.
    *
    * @return the number of entries deleted
    */
   public int deletePeople(java.util.Collection<String> personKeys) {
+    java.util.Map<Integer, List<String>> keysByHash = new java.util.HashMap<>();
+    for (String key : personKeys) {
+      keysByHash.computeIfAbsent(EventKeys.personHash(key), h -> new ArrayList<>()).add(key);
+    }
     synchronized (readConnection) {
-      try (PreparedStatement delete =
-          readConnection.prepareStatement(EventLogSchema.DELETE_PERSON)) {
-        int deleted = 0;
-        for (String key : personKeys) {
-          delete.setString(1, key);
-          deleted += delete.executeUpdate();
+      try {
+        readConnection.setAutoCommit(false);
+        try (PreparedStatement scan = readConnection.prepareStatement(EventLogSchema.ALL_KEYS);
+            PreparedStatement delete =
+                readConnection.prepareStatement(EventLogSchema.DELETE_CALL)) {
+          List<long[]> candidates = new ArrayList<>(); // offset, person hash
+          try (ResultSet rows = scan.executeQuery()) {
+            while (rows.next()) {
+              EventKeys.reader(rows.getBytes(1))
+                  .forEach(
+                      (offset, hash, person) -> {
+                        if (keysByHash.containsKey(person)) {
+                          candidates.add(new long[] {offset, person});
+                        }
+                      });
+            }
+          }
+          int deleted = 0;
+          for (long[] candidate : candidates) {
+            for (String key : keysByHash.get((int) candidate[1])) {
+              delete.setLong(1, candidate[0]);
+              delete.setString(2, key);
+              deleted += delete.executeUpdate();
+            }
+          }
+          readConnection.commit();
+          return deleted;
+        } catch (SQLException | RuntimeException e) {
+          SqliteFiles.rollbackQuietly(readConnection);
+          throw e;
+        } finally {
+          readConnection.setAutoCommit(true);
         }
-        return deleted;
       } catch (SQLException e) {
         throw new StoreUnavailableException(
             "the event log cannot be written: " + e.getMessage(), e, false);
@@ -357,8 +508,11 @@ public final class SqliteEventLog implements EventLog {
       Thread.currentThread().interrupt();
     }
     try {
-      if (dedup != null) dedup.close();
-      if (insert != null) insert.close();
+      if (insert != null) {
+        isStoredAt.close();
+        insert.close();
+        insertKeys.close();
+      }
     } catch (SQLException ignored) {
       // closing
     }

@@ -137,6 +137,87 @@ class SqliteEventLogTest {
   }
 
   @Test
+  void append_beyondDedupMaxCalls_forgetsTheOldest() throws Exception {
+    log = SqliteEventLog.open(dir.resolve("events.db"), clock, Duration.ofHours(24), 1_000, 3);
+    for (int i = 1; i <= 4; i++) await(log.append(List.of(entry("s", "m" + i, "p"))));
+
+    assertThat(await(log.append(List.of(entry("s", "m4", "p")))).duplicates()).isEqualTo(1);
+    assertThat(await(log.append(List.of(entry("s", "m1", "p")))).appended()).isEqualTo(1);
+  }
+
+  @Test
+  void reopen_loadsOnlyCallsInsideTheWindow() throws Exception {
+    open();
+    await(log.append(List.of(entry("s", "old", "p"))));
+    clock.advance(Duration.ofHours(20));
+    await(log.append(List.of(entry("s", "new", "p"))));
+    clock.advance(Duration.ofHours(5));
+    log.close();
+    open();
+
+    assertThat(await(log.append(List.of(entry("s", "new", "p")))).duplicates()).isEqualTo(1);
+    assertThat(await(log.append(List.of(entry("s", "old", "p")))).appended()).isEqualTo(1);
+  }
+
+  @Test
+  void deletePeople_deletesTheirCallsOnly() throws Exception {
+    open();
+    await(log.append(List.of(entry("s", "m1", "alice"), entry("s", "m2", "bob"))));
+    await(log.append(List.of(entry("s", "m3", "alice-anon"), entry("s", "m4", "carol"))));
+
+    int deleted = log.deletePeople(List.of("alice", "alice-anon"));
+
+    assertThat(deleted).isEqualTo(2);
+    assertThat(log.read(0, 10)).extracting(LogEntry::messageId).containsExactly("m2", "m4");
+    assertThat(log.deletePeople(List.of("nobody"))).isZero();
+  }
+
+  @Test
+  void deletePeople_aDeletedCallSentAgain_isStoredAgain() throws Exception {
+    open();
+    await(log.append(List.of(entry("s", "m1", "alice"))));
+    log.deletePeople(List.of("alice"));
+
+    assertThat(await(log.append(List.of(entry("s", "m1", "alice")))).appended()).isEqualTo(1);
+  }
+
+  /**
+   * A log written before the calls' keys were kept (schema version 2: a dedup table and a person
+   * index): opening it keys the calls it holds, so they are still de-duplicated and deletable.
+   */
+  @Test
+  void open_logOfTheOldSchema_keysItsCalls() throws Exception {
+    Path file = dir.resolve("events.db");
+    try (java.sql.Connection old = SqliteFiles.connect(file)) {
+      SqliteFiles.migrate(old, EventLogSchema.MIGRATIONS.subList(0, 2));
+      old.setAutoCommit(false);
+      try (java.sql.Statement statement = old.createStatement()) {
+        for (int i = 1; i <= 25_000; i++) {
+          statement.addBatch(
+              "INSERT INTO events (source, message_id, person_key, type, received_at, body)"
+                  + " VALUES ('s', 'm"
+                  + i
+                  + "', 'p"
+                  + (i % 7)
+                  + "', 'identify', "
+                  + clock.millis()
+                  + ", x'7b7d')");
+        }
+        statement.executeBatch();
+      }
+      old.commit();
+    }
+    open();
+
+    assertThat(await(log.append(List.of(entry("s", "m1", "p1")))).duplicates()).isEqualTo(1);
+    assertThat(await(log.append(List.of(entry("s", "m25000", "p1")))).duplicates()).isEqualTo(1);
+    AppendResult fresh = await(log.append(List.of(entry("s", "m25001", "p1"))));
+    assertThat(fresh.appended()).isEqualTo(1);
+    assertThat(log.deletePeople(List.of("p3"))).isEqualTo(3_572);
+    assertThat(log.read(25_000, 10)).extracting(LogEntry::messageId).containsExactly("m25001");
+  }
+
+  @Test
   void append_beyondPendingLimit_failsAsOverloaded() throws Exception {
     log = SqliteEventLog.open(dir.resolve("events.db"), clock, Duration.ofHours(24), 5);
     List<LogEntry> six = new ArrayList<>();
