@@ -6,6 +6,7 @@ import dev.rollcall.profile.CallApplier;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.profile.ProfileWriter;
 import dev.rollcall.storage.LogEntry;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,17 +49,55 @@ public abstract class ProfileOrderContract {
     assertThat(snapshotAfter(shuffled)).isEqualTo(snapshotAfter(entries));
   }
 
+  /**
+   * Calls applied many to a transaction, announced with {@link ProfileWriter#prefetch} as the Kafka
+   * processor does (some twice, as a re-read would), give the profiles of calls applied one by one.
+   */
+  @Property(tries = 40)
+  void chunksWithPrefetch_giveTheSameProfiles(
+      @ForAll("calls") @Size(min = 1, max = 30) List<String> calls, @ForAll long seed)
+      throws Exception {
+    Calls maker = new Calls();
+    List<LogEntry> entries = new ArrayList<>();
+    for (String call : calls) entries.add(maker.entry(call));
+    Random random = new Random(seed);
+    List<LogEntry> reread = new ArrayList<>(entries);
+    for (LogEntry entry : entries) if (random.nextInt(4) == 0) reread.add(entry);
+    Collections.shuffle(reread, random);
+    Set<String> chunked;
+    try (ProfileStore store = newEmptyStore()) {
+      for (int from = 0; from < reread.size(); ) {
+        List<LogEntry> chunk =
+            reread.subList(from, Math.min(reread.size(), from + 1 + random.nextInt(12)));
+        store.write(
+            writer -> {
+              writer.prefetch(chunk);
+              chunk.forEach(entry -> CallApplier.apply(writer, entry));
+              return null;
+            });
+        from += chunk.size();
+      }
+      chunked = snapshot(store);
+    }
+
+    assertThat(chunked).isEqualTo(snapshotAfter(entries));
+  }
+
   private Set<String> snapshotAfter(List<LogEntry> entries) throws Exception {
     try (ProfileStore store = newEmptyStore()) {
       for (LogEntry entry : entries) {
         store.write(writer -> CallApplier.apply(writer, entry));
       }
-      List<ExternalId> ids = new ArrayList<>();
-      USERS.forEach(u -> ids.add(ExternalId.of(IdKind.USER_ID, u)));
-      ANONYMOUS.forEach(a -> ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, a)));
-      EMAILS.forEach(e -> ids.add(ExternalId.of(IdKind.EMAIL, e)));
-      return ProfileSnapshot.of(store, ids);
+      return snapshot(store);
     }
+  }
+
+  private static Set<String> snapshot(ProfileStore store) {
+    List<ExternalId> ids = new ArrayList<>();
+    USERS.forEach(u -> ids.add(ExternalId.of(IdKind.USER_ID, u)));
+    ANONYMOUS.forEach(a -> ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, a)));
+    EMAILS.forEach(e -> ids.add(ExternalId.of(IdKind.EMAIL, e)));
+    return ProfileSnapshot.of(store, ids);
   }
 
   @Provide

@@ -279,6 +279,7 @@ public final class KafkaProcessor implements AutoCloseable {
           if (!writer.movePartitionOffset(settings.topic(), partition, expected, moved)) {
             throw new Fenced(partition);
           }
+          writer.prefetch(entries); // a few statements for the lot, not several per call
           long[] c = new long[CallApplier.Result.values().length];
           List<LogEntry> applied = new ArrayList<>(entries.size());
           for (LogEntry entry : entries) {

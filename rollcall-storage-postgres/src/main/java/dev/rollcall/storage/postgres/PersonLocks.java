@@ -58,12 +58,56 @@ final class PersonLocks {
 
   /** Takes the lock of a person key (a userId or an anonymousId), if not held already. */
   void person(ExternalId id) throws SQLException {
-    take(hash(id.kind().prefix() + ":" + id.value()));
+    take(personLock(id));
   }
 
   /** Takes the lock of a profile, if not held already. */
   void profile(String profileId) throws SQLException {
-    take(hash("p:" + profileId));
+    take(profileLock(profileId));
+  }
+
+  static long personLock(ExternalId id) {
+    return hash(id.kind().prefix() + ":" + id.value());
+  }
+
+  static long profileLock(String profileId) {
+    return hash("p:" + profileId);
+  }
+
+  /**
+   * Tries the locks not held yet, all in one statement, without waiting (as {@link #take} does for
+   * one): those taken are held; if another transaction holds one, {@link Conflict} names it.
+   */
+  void tryAll(Set<Long> locks) throws SQLException {
+    long[] wanted =
+        locks.stream().filter(l -> !held.contains(l)).mapToLong(Long::longValue).toArray();
+    if (wanted.length == 0) return;
+    Arrays.sort(wanted); // the same order as acquireAll's, for the same locks
+    Integer[] high = new Integer[wanted.length];
+    Integer[] low = new Integer[wanted.length];
+    for (int i = 0; i < wanted.length; i++) {
+      high[i] = (int) (wanted[i] >>> 32);
+      low[i] = (int) wanted[i];
+    }
+    Long refused = null;
+    try (PreparedStatement statement =
+            Sql.bind(
+                connection,
+                "SELECT h, l, pg_try_advisory_xact_lock(h, l) FROM unnest(?::int[], ?::int[])"
+                    + " WITH ORDINALITY AS t(h, l, n) ORDER BY n",
+                connection.createArrayOf("int4", high),
+                connection.createArrayOf("int4", low));
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        long lock = ((long) rows.getInt(1) << 32) | (rows.getInt(2) & 0xffffffffL);
+        if (rows.getBoolean(3)) {
+          held.add(lock);
+        } else if (refused == null) {
+          refused = lock;
+        }
+      }
+    }
+    if (refused != null) throw new Conflict(refused);
   }
 
   /**

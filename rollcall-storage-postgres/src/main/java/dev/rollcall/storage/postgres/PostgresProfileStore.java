@@ -186,9 +186,15 @@ public final class PostgresProfileStore implements ProfileStore {
           }
           locks = new PersonLocks(connection);
           locks.acquireAll(upFront);
-          T result = work.apply(new PostgresProfileWriter(connection, locks));
-          connection.commit();
-          return result;
+          PostgresProfileWriter writer = new PostgresProfileWriter(connection, locks);
+          try {
+            T result = work.apply(writer);
+            writer.flush();
+            connection.commit();
+            return result;
+          } finally {
+            writer.close();
+          }
         } catch (PersonLocks.Conflict e) {
           rollback(connection);
           upFront.addAll(locks.held());

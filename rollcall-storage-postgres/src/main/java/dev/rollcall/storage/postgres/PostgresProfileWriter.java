@@ -23,6 +23,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link ProfileWriter} on one connection, inside the transaction {@link
  * PostgresProfileStore#write} opened on it. The statements are those of the SQLite store, in
  * PostgreSQL's dialect.
+ *
+ * <h2>Few round trips</h2>
+ *
+ * Each statement is a round trip to the database, and {@link dev.rollcall.profile.CallApplier} asks
+ * a dozen questions per call: one at a time, a processor spent its time waiting for the network
+ * (about 800 calls/s). So:
+ *
+ * <ul>
+ *   <li>{@link #prefetch} reads what a transaction's calls will ask, in six statements whatever
+ *       their number: it locks their persons and their profiles (trying, as {@link PersonLocks}
+ *       does mid-transaction), reads their ids' owners and join stamps, their profiles' users and
+ *       traits, and which of the calls were applied already. Owners only change under their
+ *       person's lock, which this transaction then holds, so the answers stay true until it ends,
+ *       but for its own writes, which update them.
+ *   <li>Inserts and upserts are queued as JDBC batches ({@link #flush}) and sent before anything
+ *       that reads or moves rows, and before the commit.
+ * </ul>
+ *
+ * Without {@code prefetch}, every question is asked when it comes, as before, and its answer kept.
  */
 final class PostgresProfileWriter implements ProfileWriter {
   /**
@@ -38,10 +57,22 @@ final class PostgresProfileWriter implements ProfileWriter {
   /** Whether any id is suppressed, read once per transaction; null until read. */
   private Boolean anySuppressed;
 
-  /** The traits last read or written, by profile: a call reads them and then writes them. */
-  private String cachedProfile;
+  /** Known answers; see the class comment. A key with a null value is a known "none". */
+  private final Map<String, Boolean> appliedCalls = new HashMap<>();
 
-  private Map<String, TraitValue> cachedTraits;
+  private final Map<ExternalId, String> owners = new HashMap<>();
+  private final Map<ExternalId, Stamp> joinStamps = new HashMap<>();
+  private final Map<String, String> userIds = new HashMap<>();
+  private final Map<String, Map<String, TraitValue>> traitsByProfile = new HashMap<>();
+
+  /** Writes queued until {@link #flush}, in this order. */
+  private PreparedStatement newProfiles;
+
+  private PreparedStatement idUpserts;
+  private PreparedStatement emailUpserts;
+  private PreparedStatement newCalls;
+  private PreparedStatement traitUpserts;
+  private boolean pending;
 
   PostgresProfileWriter(Connection connection, PersonLocks locks) {
     this.connection = connection;
@@ -54,15 +85,159 @@ final class PostgresProfileWriter implements ProfileWriter {
   }
 
   @Override
+  public void prefetch(List<LogEntry> entries) {
+    List<String> sources = new ArrayList<>();
+    List<String> messageIds = new ArrayList<>();
+    java.util.Set<ExternalId> persons = new java.util.LinkedHashSet<>();
+    for (LogEntry entry : entries) {
+      sources.add(entry.sourceId());
+      messageIds.add(entry.messageId());
+      persons.addAll(personsOf(entry));
+    }
+    persons.removeAll(owners.keySet());
+    query(
+        c -> {
+          java.util.Set<Long> personLocks = new java.util.HashSet<>();
+          for (ExternalId id : persons) personLocks.add(PersonLocks.personLock(id));
+          locks.tryAll(personLocks);
+          readOwners(c, persons);
+          java.util.Set<String> profiles = new java.util.HashSet<>();
+          for (ExternalId id : persons) {
+            if (owners.get(id) != null) profiles.add(owners.get(id));
+          }
+          java.util.Set<Long> profileLocks = new java.util.HashSet<>();
+          for (String profile : profiles) profileLocks.add(PersonLocks.profileLock(profile));
+          locks.tryAll(profileLocks);
+          profiles.removeAll(userIds.keySet());
+          readProfiles(c, profiles);
+          readApplied(c, sources, messageIds);
+          return null;
+        });
+  }
+
+  /** The person keys a call names: its userId, its anonymousId, an alias's previousId. */
+  private static List<ExternalId> personsOf(LogEntry entry) {
+    List<ExternalId> ids = new ArrayList<>(3);
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      json = Json.read(entry.json());
+    } catch (IOException e) {
+      return ids; // unreadable: the applier skips it
+    }
+    String userId = json.path("userId").textValue();
+    if (userId != null) ids.add(ExternalId.of(IdKind.USER_ID, userId));
+    String anonymousId = json.path("anonymousId").textValue();
+    if (anonymousId != null) ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
+    String previousId = json.path("previousId").textValue();
+    if (entry.type() == dev.rollcall.MessageType.ALIAS
+        && previousId != null
+        && !previousId.equals(userId)) {
+      ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, previousId));
+    }
+    return ids;
+  }
+
+  private void readOwners(Connection c, java.util.Collection<ExternalId> ids) throws SQLException {
+    if (ids.isEmpty()) return;
+    String[] kinds = new String[ids.size()];
+    String[] values = new String[ids.size()];
+    int i = 0;
+    for (ExternalId id : ids) {
+      kinds[i] = id.kind().prefix();
+      values[i++] = id.value();
+      owners.put(id, null);
+      joinStamps.put(id, null);
+    }
+    try (PreparedStatement statement =
+            Sql.bind(
+                c,
+                "SELECT ids.kind, ids.value, profile_id, ts, received_at, message_id FROM ids"
+                    + " JOIN unnest(?::text[], ?::text[]) AS w(kind, value)"
+                    + " ON ids.kind = w.kind AND ids.value = w.value",
+                c.createArrayOf("text", kinds),
+                c.createArrayOf("text", values));
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        ExternalId id = ExternalId.of(IdKind.ofPrefix(rows.getString(1)), rows.getString(2));
+        owners.put(id, rows.getString(3));
+        if (rows.getString(6) != null) {
+          joinStamps.put(id, new Stamp(rows.getLong(4), rows.getLong(5), rows.getString(6)));
+        }
+      }
+    }
+  }
+
+  /** Reads the users and traits of profiles this transaction holds the locks of. */
+  private void readProfiles(Connection c, java.util.Collection<String> profiles)
+      throws SQLException {
+    if (profiles.isEmpty()) return;
+    java.sql.Array ids = c.createArrayOf("text", profiles.toArray());
+    for (String profile : profiles) {
+      userIds.put(profile, null);
+      traitsByProfile.put(profile, new HashMap<>());
+    }
+    try (PreparedStatement statement =
+            Sql.bind(c, "SELECT id, user_id FROM profiles WHERE id = ANY(?)", ids);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) userIds.put(rows.getString(1), rows.getString(2));
+    }
+    try (PreparedStatement statement =
+            Sql.bind(
+                c,
+                "SELECT profile_id, name, value, ts, received_at, message_id FROM traits"
+                    + " WHERE profile_id = ANY(?)",
+                ids);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        traitsByProfile
+            .get(rows.getString(1))
+            .put(
+                rows.getString(2),
+                new TraitValue(
+                    parseJson(rows.getString(3)),
+                    new Stamp(rows.getLong(4), rows.getLong(5), rows.getString(6))));
+      }
+    }
+  }
+
+  private void readApplied(Connection c, List<String> sources, List<String> messageIds)
+      throws SQLException {
+    for (int i = 0; i < sources.size(); i++) {
+      appliedCalls.putIfAbsent(key(sources.get(i), messageIds.get(i)), false);
+    }
+    try (PreparedStatement statement =
+            Sql.bind(
+                c,
+                "SELECT calls.source, calls.message_id FROM calls"
+                    + " JOIN unnest(?::text[], ?::text[]) AS w(source, message_id)"
+                    + " ON calls.source = w.source AND calls.message_id = w.message_id",
+                c.createArrayOf("text", sources.toArray()),
+                c.createArrayOf("text", messageIds.toArray()));
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) appliedCalls.put(key(rows.getString(1), rows.getString(2)), true);
+    }
+  }
+
+  private static String key(String sourceId, String messageId) {
+    return sourceId + '\u0000' + messageId;
+  }
+
+  @Override
   public boolean applied(String sourceId, String messageId) {
-    return query(
-        c ->
-            Sql.one(
-                    c,
-                    "SELECT 1 FROM calls WHERE source = ? AND message_id = ?",
-                    sourceId,
-                    messageId)
-                != null);
+    Boolean known = appliedCalls.get(key(sourceId, messageId));
+    if (known != null) return known;
+    flush();
+    boolean applied =
+        query(
+            c ->
+                Sql.one(
+                        c,
+                        "SELECT 1 FROM calls WHERE source = ? AND message_id = ?",
+                        sourceId,
+                        messageId)
+                    != null);
+    appliedCalls.put(key(sourceId, messageId), applied);
+    return applied;
   }
 
   @Override
@@ -87,16 +262,28 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public String owner(ExternalId id) {
+    if (id.kind() != IdKind.EMAIL && owners.containsKey(id)) {
+      String profile = owners.get(id);
+      if (profile != null) query(c -> take(profile));
+      return profile;
+    }
+    flush();
     return query(
         c -> {
           if (id.kind() == IdKind.EMAIL) {
             return owner(c, id); // a lookup key, not a person: see the store's class comment
           }
           locks.person(id);
-          String profile = owner(c, id);
+          readOwners(c, List.of(id));
+          String profile = owners.get(id);
           if (profile != null) locks.profile(profile);
           return profile;
         });
+  }
+
+  private Void take(String profile) throws SQLException {
+    locks.profile(profile);
+    return null;
   }
 
   static String owner(Connection c, ExternalId id) throws SQLException {
@@ -110,93 +297,121 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public String userIdOf(String profileId) {
-    return query(
-        c -> {
-          locks.profile(profileId);
-          return (String) Sql.one(c, "SELECT user_id FROM profiles WHERE id = ?", profileId);
-        });
+    query(c -> take(profileId));
+    if (userIds.containsKey(profileId)) return userIds.get(profileId);
+    flush();
+    String userId =
+        query(c -> (String) Sql.one(c, "SELECT user_id FROM profiles WHERE id = ?", profileId));
+    userIds.put(profileId, userId);
+    return userId;
   }
 
   @Override
   public Stamp joinStamp(String anonymousId) {
-    return query(
-        c -> {
-          locks.person(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
-          try (PreparedStatement statement =
-                  Sql.bind(
-                      c,
-                      "SELECT ts, received_at, message_id FROM ids WHERE kind = 'anonymous_id' AND value = ?",
-                      anonymousId);
-              ResultSet rows = statement.executeQuery()) {
-            if (!rows.next() || rows.getString(3) == null) {
-              return null;
-            }
-            return new Stamp(rows.getLong(1), rows.getLong(2), rows.getString(3));
-          }
-        });
+    ExternalId id = ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId);
+    if (!owners.containsKey(id)) {
+      flush();
+      query(
+          c -> {
+            locks.person(id);
+            readOwners(c, List.of(id));
+            return null;
+          });
+    }
+    return owners.get(id) == null ? null : joinStamps.get(id);
   }
 
   @Override
   public String createProfile(String userId) {
     String id = newProfileId();
-    query(c -> Sql.update(c, "INSERT INTO profiles (id, user_id) VALUES (?, ?)", id, userId));
+    query(
+        c -> {
+          if (newProfiles == null) {
+            newProfiles = c.prepareStatement("INSERT INTO profiles (id, user_id) VALUES (?, ?)");
+          }
+          newProfiles.setString(1, id);
+          newProfiles.setString(2, userId);
+          newProfiles.addBatch();
+          return null;
+        });
+    pending = true;
+    userIds.put(id, userId);
+    traitsByProfile.put(id, new HashMap<>());
     return id;
   }
 
   @Override
   public void setUserId(String profileId, String userId) {
+    flush();
     query(
         c -> {
           locks.profile(profileId);
           locks.person(ExternalId.of(IdKind.USER_ID, userId));
           return Sql.update(c, "UPDATE profiles SET user_id = ? WHERE id = ?", userId, profileId);
         });
+    userIds.put(profileId, userId);
   }
+
+  /** An id's upsert: it keeps the first sighting, and takes the new owner and stamp. */
+  private static final String ID_UPSERT =
+      "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
+          + " VALUES (?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?) ON CONFLICT (kind, value) DO UPDATE SET"
+          + " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
+          + " message_id = excluded.message_id,"
+          + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
+          + " first_seen = LEAST(ids.first_seen, excluded.first_seen)";
+
+  /**
+   * An email's upsert: an email belongs to the profile of the latest call that carried it, so its
+   * owner and stamp move only for a later stamp.
+   */
+  private static final String EMAIL_UPSERT =
+      "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
+          + " VALUES (?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?) ON CONFLICT (kind, value) DO UPDATE SET"
+          + " profile_id = CASE WHEN "
+          + LATER
+          + " THEN excluded.profile_id ELSE ids.profile_id END,"
+          + " ts = CASE WHEN "
+          + LATER
+          + " THEN excluded.ts ELSE ids.ts END,"
+          + " received_at = CASE WHEN "
+          + LATER
+          + " THEN excluded.received_at ELSE ids.received_at END,"
+          + " message_id = CASE WHEN "
+          + LATER
+          + " THEN excluded.message_id ELSE ids.message_id END,"
+          + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
+          + " first_seen = LEAST(ids.first_seen, excluded.first_seen)";
 
   @Override
   public void putId(
       ExternalId id, String profileId, long seenAtMillis, String messageId, Stamp stamp) {
-    Long ts = stamp == null ? null : stamp.timestamp();
-    Long receivedAt = stamp == null ? null : stamp.receivedAt();
-    String stampId = stamp == null ? null : stamp.messageId();
-    // An email belongs to the profile of the latest call that carried it: its owner and stamp
-    // move only for a later stamp. The other ids follow the caller, which decided already.
-    String update =
-        id.kind() == IdKind.EMAIL
-            ? " profile_id = CASE WHEN "
-                + LATER
-                + " THEN excluded.profile_id ELSE ids.profile_id END,"
-                + " ts = CASE WHEN "
-                + LATER
-                + " THEN excluded.ts ELSE ids.ts END,"
-                + " received_at = CASE WHEN "
-                + LATER
-                + " THEN excluded.received_at ELSE ids.received_at END,"
-                + " message_id = CASE WHEN "
-                + LATER
-                + " THEN excluded.message_id ELSE ids.message_id END,"
-            : " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
-                + " message_id = excluded.message_id,";
+    boolean email = id.kind() == IdKind.EMAIL;
     query(
         c -> {
-          if (id.kind() != IdKind.EMAIL) locks.person(id);
+          if (!email) locks.person(id);
           locks.profile(profileId);
-          return Sql.update(
-              c,
-              "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
-                  + " VALUES (?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?) ON CONFLICT (kind, value) DO UPDATE SET"
-                  + update
-                  + " first_message_id = CASE WHEN excluded.first_seen < ids.first_seen THEN excluded.first_message_id ELSE ids.first_message_id END,"
-                  + " first_seen = LEAST(ids.first_seen, excluded.first_seen)",
-              id.kind().prefix(),
-              id.value(),
-              profileId,
-              seenAtMillis,
-              messageId,
-              ts,
-              receivedAt,
-              stampId);
+          if (idUpserts == null) {
+            idUpserts = c.prepareStatement(ID_UPSERT);
+            emailUpserts = c.prepareStatement(EMAIL_UPSERT);
+          }
+          PreparedStatement upsert = email ? emailUpserts : idUpserts;
+          upsert.setString(1, id.kind().prefix());
+          upsert.setString(2, id.value());
+          upsert.setString(3, profileId);
+          upsert.setLong(4, seenAtMillis);
+          upsert.setString(5, messageId);
+          upsert.setObject(6, stamp == null ? null : stamp.timestamp(), java.sql.Types.BIGINT);
+          upsert.setObject(7, stamp == null ? null : stamp.receivedAt(), java.sql.Types.BIGINT);
+          upsert.setString(8, stamp == null ? null : stamp.messageId());
+          upsert.addBatch();
+          return null;
         });
+    pending = true;
+    if (!email) {
+      owners.put(id, profileId);
+      joinStamps.put(id, stamp);
+    }
   }
 
   @Override
@@ -204,32 +419,36 @@ final class PostgresProfileWriter implements ProfileWriter {
     query(
         c -> {
           locks.profile(profileId);
-          return Sql.update(
-              c,
-              "INSERT INTO calls (profile_id, source, message_id, type, anonymous_only, ts, body)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)",
-              profileId,
-              entry.sourceId(),
-              entry.messageId(),
-              entry.type().wireName(),
-              anonymousOnlyId,
-              stamp.timestamp(),
-              entry.json());
+          if (newCalls == null) {
+            newCalls =
+                c.prepareStatement(
+                    "INSERT INTO calls (profile_id, source, message_id, type, anonymous_only, ts, body)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+          }
+          newCalls.setString(1, profileId);
+          newCalls.setString(2, entry.sourceId());
+          newCalls.setString(3, entry.messageId());
+          newCalls.setString(4, entry.type().wireName());
+          newCalls.setString(5, anonymousOnlyId);
+          newCalls.setLong(6, stamp.timestamp());
+          newCalls.setBytes(7, entry.json());
+          newCalls.addBatch();
+          return null;
         });
+    pending = true;
+    appliedCalls.put(key(entry.sourceId(), entry.messageId()), true);
   }
 
   @Override
   public Map<String, TraitValue> traits(String profileId) {
-    if (!profileId.equals(cachedProfile)) {
-      cachedTraits =
-          query(
-              c -> {
-                locks.profile(profileId);
-                return readTraits(c, profileId);
-              });
-      cachedProfile = profileId;
+    query(c -> take(profileId));
+    Map<String, TraitValue> known = traitsByProfile.get(profileId);
+    if (known == null) {
+      flush();
+      known = query(c -> readTraits(c, profileId));
+      traitsByProfile.put(profileId, known);
     }
-    return new HashMap<>(cachedTraits);
+    return new HashMap<>(known);
   }
 
   static Map<String, TraitValue> readTraits(Connection c, String profileId) throws SQLException {
@@ -259,23 +478,22 @@ final class PostgresProfileWriter implements ProfileWriter {
     Map<String, TraitValue> all = traits(profileId);
     upsertTraits(profileId, traits);
     all.putAll(traits);
-    cachedProfile = profileId;
-    cachedTraits = all;
+    traitsByProfile.put(profileId, all);
   }
 
   @Override
   public void replaceTraits(String profileId, Map<String, TraitValue> traits) {
+    flush();
     query(
         c -> {
           locks.profile(profileId);
           return Sql.update(c, "DELETE FROM traits WHERE profile_id = ?", profileId);
         });
     upsertTraits(profileId, traits);
-    cachedProfile = profileId;
-    cachedTraits = new HashMap<>(traits);
+    traitsByProfile.put(profileId, new HashMap<>(traits));
   }
 
-  /** Writes the traits in one statement, however many there are: one round trip. */
+  /** Queues the traits' upsert, one statement however many there are. */
   private void upsertTraits(String profileId, Map<String, TraitValue> traits) {
     if (traits.isEmpty()) {
       return;
@@ -297,24 +515,66 @@ final class PostgresProfileWriter implements ProfileWriter {
       i++;
     }
     query(
-        c ->
-            Sql.update(
-                c,
-                "INSERT INTO traits (profile_id, name, value, ts, received_at, message_id)"
-                    + " SELECT ?, t.* FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS t"
-                    + " ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, ts = excluded.ts,"
-                    + " received_at = excluded.received_at, message_id = excluded.message_id",
-                profileId,
-                c.createArrayOf("text", names),
-                c.createArrayOf("text", values),
-                c.createArrayOf("bigint", timestamps),
-                c.createArrayOf("bigint", receivedAts),
-                c.createArrayOf("text", messageIds)));
+        c -> {
+          if (traitUpserts == null) {
+            traitUpserts =
+                c.prepareStatement(
+                    "INSERT INTO traits (profile_id, name, value, ts, received_at, message_id)"
+                        + " SELECT ?, t.* FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS t"
+                        + " ON CONFLICT (profile_id, name) DO UPDATE SET value = excluded.value, ts = excluded.ts,"
+                        + " received_at = excluded.received_at, message_id = excluded.message_id");
+          }
+          traitUpserts.setString(1, profileId);
+          traitUpserts.setArray(2, c.createArrayOf("text", names));
+          traitUpserts.setArray(3, c.createArrayOf("text", values));
+          traitUpserts.setArray(4, c.createArrayOf("bigint", timestamps));
+          traitUpserts.setArray(5, c.createArrayOf("bigint", receivedAts));
+          traitUpserts.setArray(6, c.createArrayOf("text", messageIds));
+          traitUpserts.addBatch();
+          return null;
+        });
+    pending = true;
+  }
+
+  /**
+   * Sends the queued writes, each kind as one JDBC batch: before a statement that reads or moves
+   * rows they may touch, and before the commit.
+   */
+  void flush() {
+    if (!pending) return;
+    pending = false;
+    query(
+        c -> {
+          for (PreparedStatement batch :
+              new PreparedStatement[] {
+                newProfiles, idUpserts, emailUpserts, newCalls, traitUpserts
+              }) {
+            if (batch != null) batch.executeBatch();
+          }
+          return null;
+        });
+  }
+
+  /** Closes the statements of the queued writes; the transaction has ended. */
+  void close() {
+    for (PreparedStatement statement :
+        new PreparedStatement[] {newProfiles, idUpserts, emailUpserts, newCalls, traitUpserts}) {
+      if (statement == null) continue;
+      try {
+        statement.close();
+      } catch (SQLException ignored) {
+        // the connection goes back to the pool, which resets it
+      }
+    }
   }
 
   @Override
   public void absorb(String from, String into) {
-    cachedProfile = null;
+    flush();
+    owners.replaceAll((id, owner) -> from.equals(owner) ? into : owner);
+    userIds.remove(from);
+    traitsByProfile.remove(from);
+    traitsByProfile.remove(into);
     query(
         c -> {
           locks.profile(from);
@@ -328,7 +588,12 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public void moveAnonymous(String anonymousId, String from, String into, Stamp joinStamp) {
-    cachedProfile = null;
+    flush();
+    ExternalId anonymous = ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId);
+    owners.put(anonymous, into);
+    joinStamps.put(anonymous, joinStamp);
+    traitsByProfile.remove(from);
+    traitsByProfile.remove(into);
     query(
         c -> {
           locks.person(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
@@ -362,6 +627,7 @@ final class PostgresProfileWriter implements ProfileWriter {
 
   @Override
   public List<byte[]> identifyEvents(String profileId) {
+    flush();
     return query(
         c -> {
           locks.profile(profileId);
