@@ -56,8 +56,12 @@ public final class ProcessorBench {
       if (drainOnly) { // measure the processor alone: fill the log first
         for (List<LogEntry> batch : batches) log.append(batch).get(30, TimeUnit.SECONDS);
       }
+      java.lang.management.ThreadMXBean threads =
+          java.lang.management.ManagementFactory.getThreadMXBean();
+      long cpuStart = processCpuNanos();
       long start = System.nanoTime();
       processor.start();
+      long processorThread = threadId("rollcall-processor");
       reader.start();
       long maxLagMillis = 0;
       // Up to 16 requests in flight, as concurrent collector requests would be: they share commits.
@@ -75,6 +79,8 @@ public final class ProcessorBench {
         Thread.sleep(50);
       }
       long totalNanos = System.nanoTime() - start;
+      long processorCpu = threads.getThreadCpuTime(processorThread);
+      long processCpu = processCpuNanos() - cpuStart;
       ingesting.set(false);
       reader.join();
       long[] sample = Arrays.copyOf(readNanos, Math.min(reads[0], readNanos.length));
@@ -93,11 +99,32 @@ public final class ProcessorBench {
           percentile(sample, 0.50) / 1e6,
           percentile(sample, 0.99) / 1e6,
           sample.length == 0 ? 0 : sample[sample.length - 1] / 1e6);
+      // CPU time is steadier than wall time on a shared machine: other processes' load slows
+      // the wall clock, much less the CPU time a call costs.
+      System.out.printf(
+          "processor thread CPU %.2f s (%.1f µs per call, so %.0f calls/s on a core of its own); whole process CPU %.2f s%n",
+          processorCpu / 1e9,
+          processorCpu / 1e3 / calls,
+          calls / (processorCpu / 1e9),
+          processCpu / 1e9);
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static long threadId(String name) {
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals(name)) return t.getId();
+    }
+    throw new IllegalStateException("no thread " + name);
   }
 
   private static int readWhile(SqliteProfileStore store, AtomicBoolean ingesting, long[] nanos) {
