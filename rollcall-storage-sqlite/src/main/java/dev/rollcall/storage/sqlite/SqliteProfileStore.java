@@ -39,11 +39,24 @@ public final class SqliteProfileStore implements ProfileStore {
     this.anySuppressed = writer.one("SELECT 1 FROM suppressed LIMIT 1") != null;
   }
 
-  /** Opens (creating or migrating) the store in {@code file}. */
+  /**
+   * Opens (creating or migrating) the store in {@code file}.
+   *
+   * <p>Its commits are not fsync'ed (WAL with {@code synchronous=NORMAL}): a commit is in the WAL
+   * file, so it survives a crash of the process, and only a power cut or a crash of the machine can
+   * take the last ones back. That loses nothing acknowledged: the event log, fsync'ed before the
+   * collector answers, is the source of truth, and the processor's checkpoint is written in the
+   * same transaction as the profile changes of its chunk, so a transaction taken back takes its
+   * checkpoint back with it and the processor applies those calls again from the log. SQLite keeps
+   * the file consistent at this level (the WAL is fsync'ed before each checkpoint copies it into
+   * the database); {@code synchronous=OFF} would not. CrashTest kills the server under load and
+   * checks every acknowledged call's person.
+   */
   public static SqliteProfileStore open(Path file) throws SQLException {
     Connection write = SqliteFiles.connect(file, SqliteFiles.Durability.SURVIVE_PROCESS_CRASH);
     BlockingQueue<Statements> readers = new ArrayBlockingQueue<>(READERS);
     try {
+      MessageKey.register(write);
       SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
       write.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
@@ -90,21 +103,17 @@ public final class SqliteProfileStore implements ProfileStore {
   public Optional<Profile> find(ExternalId id) {
     return read(
         sql -> {
-          String profileId =
-              (String)
-                  sql.one(
-                      "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
-                      id.kind().prefix(),
-                      id.value());
-          if (profileId == null) {
+          Long row = ownerRow(sql, id);
+          if (row == null) {
             return Optional.empty();
           }
-          String userId = (String) sql.one("SELECT user_id FROM profiles WHERE id = ?", profileId);
+          String profileId = ProfileIds.text(row);
+          String userId = (String) sql.one("SELECT user_id FROM profiles WHERE id = ?", row);
           List<Profile.IdSighting> ids = new ArrayList<>();
           try (ResultSet rows =
               sql.bind(
                       "SELECT kind, value, first_seen, first_message_id FROM ids WHERE profile_id = ? ORDER BY first_seen, kind, value",
-                      profileId)
+                      row)
                   .executeQuery()) {
             while (rows.next()) {
               ids.add(
@@ -125,12 +134,7 @@ public final class SqliteProfileStore implements ProfileStore {
     long[] after = parseCursor(cursor);
     return read(
         sql -> {
-          String profileId =
-              (String)
-                  sql.one(
-                      "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
-                      id.kind().prefix(),
-                      id.value());
+          Long profileId = ownerRow(sql, id);
           if (profileId == null) {
             return null;
           }
@@ -180,12 +184,7 @@ public final class SqliteProfileStore implements ProfileStore {
     synchronized (writer) {
       Statements sql = writer;
       try {
-        String profileId =
-            (String)
-                sql.one(
-                    "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
-                    id.kind().prefix(),
-                    id.value());
+        Long profileId = ownerRow(sql, id);
         if (profileId == null) {
           return List.of();
         }
@@ -217,6 +216,16 @@ public final class SqliteProfileStore implements ProfileStore {
         throw new SqliteProfileWriter.ProfileStoreException(e);
       }
     }
+  }
+
+  /** The rowid of the profile {@code id} belongs to, or null. */
+  private static Long ownerRow(Statements sql, ExternalId id) throws SQLException {
+    Object row =
+        sql.one(
+            "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
+            id.kind().prefix(),
+            id.value());
+    return row == null ? null : ((Number) row).longValue();
   }
 
   private <T> T read(SqliteProfileWriter.SqlWork1<T> work) {

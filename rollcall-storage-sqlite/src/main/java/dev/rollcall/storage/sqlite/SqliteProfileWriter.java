@@ -25,8 +25,26 @@ final class SqliteProfileWriter implements ProfileWriter {
   private static final String LATER =
       "(excluded.ts, excluded.received_at, excluded.message_id) > (ids.ts, ids.received_at, ids.message_id)";
 
+  /** {@link #LATER} in an UPDATE, where the new stamp is parameters 4 to 6. */
+  private static final String LATER_THAN_STORED = "(?4, ?5, ?6) > (ts, received_at, message_id)";
+
+  /**
+   * The earliest sighting is kept, in an UPDATE where the new one is parameters 1 and 2 (the
+   * message_id is set from the first_seen it had before the statement: SQLite computes every SET
+   * from the row as it was).
+   */
+  private static final String FIRST_SEEN =
+      " first_message_id = CASE WHEN ?1 < first_seen THEN ?2 ELSE first_message_id END,"
+          + " first_seen = min(first_seen, ?1)";
+
   private final Statements sql;
   private final boolean anySuppressed;
+
+  /**
+   * The owners of the ids this transaction (one chunk of calls) looked up or wrote, null for none:
+   * a person's several calls in a chunk read their ids once. Emptied when profiles merge or move.
+   */
+  private final Map<ExternalId, Long> owners = new HashMap<>();
 
   /** The traits last read or written, by profile: a call reads them and then writes them. */
   private String cachedProfile;
@@ -46,7 +64,11 @@ final class SqliteProfileWriter implements ProfileWriter {
   public boolean applied(String sourceId, String messageId) {
     return query(
         () ->
-            sql.one("SELECT 1 FROM calls WHERE source = ? AND message_id = ?", sourceId, messageId)
+            sql.one(
+                    "SELECT 1 FROM calls WHERE message_key = ? AND source = ? AND message_id = ?",
+                    MessageKey.of(sourceId, messageId),
+                    sourceId,
+                    messageId)
                 != null);
   }
 
@@ -66,18 +88,35 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public String owner(ExternalId id) {
-    return query(
-        () ->
-            (String)
-                sql.one(
-                    "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
-                    id.kind().prefix(),
-                    id.value()));
+    Long row = ownerRow(id);
+    return row == null ? null : ProfileIds.text(row);
+  }
+
+  /** The rowid of the id's profile, or null; from the cache when this chunk saw the id. */
+  private Long ownerRow(ExternalId id) {
+    Long row = owners.get(id);
+    if (row == null && !owners.containsKey(id)) {
+      row =
+          query(
+              () -> {
+                Object found =
+                    sql.one(
+                        "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
+                        id.kind().prefix(),
+                        id.value());
+                return found == null ? null : ((Number) found).longValue();
+              });
+      owners.put(id, row);
+    }
+    return row;
   }
 
   @Override
   public String userIdOf(String profileId) {
-    return query(() -> (String) sql.one("SELECT user_id FROM profiles WHERE id = ?", profileId));
+    return query(
+        () ->
+            (String)
+                sql.one("SELECT user_id FROM profiles WHERE id = ?", ProfileIds.row(profileId)));
   }
 
   @Override
@@ -99,26 +138,88 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public String createProfile(String userId) {
-    String id = newProfileId(sql);
-    run(() -> sql.update("INSERT INTO profiles (id, user_id) VALUES (?, ?)", id, userId));
-    return id;
+    // A new profile's rowid is the largest one + 1, so new profiles go at the end of every index
+    // keyed by profile id instead of at random places in it.
+    long row =
+        query(
+            () -> {
+              sql.update("INSERT INTO profiles (id, user_id) VALUES (NULL, ?)", userId);
+              return ((Number) sql.one("SELECT last_insert_rowid()")).longValue();
+            });
+    return ProfileIds.text(row);
   }
 
   @Override
   public void setUserId(String profileId, String userId) {
-    run(() -> sql.update("UPDATE profiles SET user_id = ? WHERE id = ?", userId, profileId));
+    run(
+        () ->
+            sql.update(
+                "UPDATE profiles SET user_id = ? WHERE id = ?", userId, ProfileIds.row(profileId)));
   }
 
   @Override
   public void putId(
       ExternalId id, String profileId, long seenAtMillis, String messageId, Stamp stamp) {
+    long row = ProfileIds.row(profileId);
     Long ts = stamp == null ? null : stamp.timestamp();
     Long receivedAt = stamp == null ? null : stamp.receivedAt();
     String stampId = stamp == null ? null : stamp.messageId();
+    Long current = ownerRow(id);
+    boolean email = id.kind() == IdKind.EMAIL;
+    if (current == null) {
+      run(
+          () ->
+              sql.update(
+                  "INSERT INTO ids (kind, value, profile_id, first_seen, first_message_id, ts, received_at, message_id)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  id.kind().prefix(),
+                  id.value(),
+                  row,
+                  seenAtMillis,
+                  messageId,
+                  ts,
+                  receivedAt,
+                  stampId));
+      owners.put(id, row);
+      return;
+    }
+    if (current == row) {
+      // The owner stays: an UPDATE that leaves profile_id alone leaves the ids_profile index
+      // alone too (SQLite rewrites only the indexes of the columns it sets), one page instead of
+      // two or three for the email every identify call carries.
+      run(
+          () ->
+              sql.update(
+                  email
+                      ? "UPDATE ids SET"
+                          + " ts = CASE WHEN "
+                          + LATER_THAN_STORED
+                          + " THEN ?4 ELSE ts END,"
+                          + " received_at = CASE WHEN "
+                          + LATER_THAN_STORED
+                          + " THEN ?5 ELSE received_at END,"
+                          + " message_id = CASE WHEN "
+                          + LATER_THAN_STORED
+                          + " THEN ?6 ELSE message_id END,"
+                          + FIRST_SEEN
+                          + " WHERE kind = ?7 AND value = ?8"
+                      : "UPDATE ids SET ts = ?4, received_at = ?5, message_id = ?6,"
+                          + FIRST_SEEN
+                          + " WHERE kind = ?7 AND value = ?8",
+                  seenAtMillis,
+                  messageId,
+                  null,
+                  ts,
+                  receivedAt,
+                  stampId,
+                  id.kind().prefix(),
+                  id.value()));
+      return;
+    }
     // An email belongs to the profile of the latest call that carried it: its owner and stamp
     // move only for a later stamp. The other ids follow the caller, which decided already.
     String update =
-        id.kind() == IdKind.EMAIL
+        email
             ? " profile_id = CASE WHEN "
                 + LATER
                 + " THEN excluded.profile_id ELSE ids.profile_id END,"
@@ -143,12 +244,17 @@ final class SqliteProfileWriter implements ProfileWriter {
                     + " first_seen = min(ids.first_seen, excluded.first_seen)",
                 id.kind().prefix(),
                 id.value(),
-                profileId,
+                row,
                 seenAtMillis,
                 messageId,
                 ts,
                 receivedAt,
                 stampId));
+    if (email) {
+      owners.remove(id); // moved or not, as the stamps decided: read it again when asked
+    } else {
+      owners.put(id, row);
+    }
   }
 
   @Override
@@ -156,8 +262,10 @@ final class SqliteProfileWriter implements ProfileWriter {
     run(
         () ->
             sql.update(
-                "INSERT INTO calls (profile_id, source, message_id, type, anonymous_only, ts, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                profileId,
+                "INSERT INTO calls (profile_id, message_key, source, message_id, type, anonymous_only, ts, body)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ProfileIds.row(profileId),
+                MessageKey.of(entry.sourceId(), entry.messageId()),
                 entry.sourceId(),
                 entry.messageId(),
                 entry.type().wireName(),
@@ -177,7 +285,7 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   static Map<String, TraitValue> readTraits(Statements sql, String profileId) throws SQLException {
     return TraitDocument.read(
-        (String) sql.one("SELECT doc FROM traits WHERE profile_id = ?", profileId));
+        (String) sql.one("SELECT doc FROM traits WHERE profile_id = ?", ProfileIds.row(profileId)));
   }
 
   @Override
@@ -196,7 +304,7 @@ final class SqliteProfileWriter implements ProfileWriter {
         () ->
             sql.update(
                 "INSERT OR REPLACE INTO traits (profile_id, doc) VALUES (?, ?)",
-                profileId,
+                ProfileIds.row(profileId),
                 TraitDocument.write(traits)));
     cachedProfile = profileId;
     cachedTraits = new HashMap<>(traits);
@@ -205,35 +313,41 @@ final class SqliteProfileWriter implements ProfileWriter {
   @Override
   public void absorb(String from, String into) {
     cachedProfile = null;
+    owners.clear();
+    long fromRow = ProfileIds.row(from);
+    long intoRow = ProfileIds.row(into);
     run(
         () -> {
-          sql.update("UPDATE ids SET profile_id = ? WHERE profile_id = ?", into, from);
-          sql.update("UPDATE calls SET profile_id = ? WHERE profile_id = ?", into, from);
-          sql.update("DELETE FROM traits WHERE profile_id = ?", from);
-          return sql.update("DELETE FROM profiles WHERE id = ?", from);
+          sql.update("UPDATE ids SET profile_id = ? WHERE profile_id = ?", intoRow, fromRow);
+          sql.update("UPDATE calls SET profile_id = ? WHERE profile_id = ?", intoRow, fromRow);
+          sql.update("DELETE FROM traits WHERE profile_id = ?", fromRow);
+          return sql.update("DELETE FROM profiles WHERE id = ?", fromRow);
         });
   }
 
   @Override
   public void moveAnonymous(String anonymousId, String from, String into, Stamp joinStamp) {
     cachedProfile = null;
+    owners.clear();
+    long fromRow = ProfileIds.row(from);
+    long intoRow = ProfileIds.row(into);
     run(
         () -> {
           sql.update(
               "UPDATE ids SET profile_id = ? WHERE kind = 'email' AND profile_id = ? AND message_id IN"
                   + " (SELECT message_id FROM calls WHERE profile_id = ? AND anonymous_only = ?)",
-              into,
-              from,
-              from,
+              intoRow,
+              fromRow,
+              fromRow,
               anonymousId);
           sql.update(
               "UPDATE calls SET profile_id = ? WHERE profile_id = ? AND anonymous_only = ?",
-              into,
-              from,
+              intoRow,
+              fromRow,
               anonymousId);
           return sql.update(
               "UPDATE ids SET profile_id = ?, ts = ?, received_at = ?, message_id = ? WHERE kind = 'anonymous_id' AND value = ?",
-              into,
+              intoRow,
               joinStamp.timestamp(),
               joinStamp.receivedAt(),
               joinStamp.messageId(),
@@ -249,7 +363,7 @@ final class SqliteProfileWriter implements ProfileWriter {
           try (ResultSet rows =
               sql.bind(
                       "SELECT body FROM calls WHERE profile_id = ? AND type = 'identify'",
-                      profileId)
+                      ProfileIds.row(profileId))
                   .executeQuery()) {
             while (rows.next()) {
               events.add(rows.getBytes(1));
@@ -262,21 +376,6 @@ final class SqliteProfileWriter implements ProfileWriter {
   @Override
   public void setCheckpoint(long offset) {
     run(() -> sql.update("UPDATE checkpoint SET log_offset = ? WHERE id = 1", offset));
-  }
-
-  /**
-   * The next profile id: {@code prf_} and a zero-padded sequence number, so that new profiles go at
-   * the end of every index keyed by profile id instead of at random places in it.
-   */
-  private static String newProfileId(Statements sql) {
-    String last;
-    try {
-      last = (String) sql.one("SELECT max(id) FROM profiles WHERE id LIKE 'prf_%'");
-    } catch (SQLException e) {
-      throw new ProfileStoreException(e);
-    }
-    long next = last == null ? 1 : Long.parseLong(last.substring(4), 16) + 1;
-    return String.format("prf_%016x", next);
   }
 
   static JsonNode parse(String json) {
