@@ -26,6 +26,15 @@ public final class Processor implements AutoCloseable {
   /** Calls per transaction: large enough to amortize the commit, small enough to keep lag low. */
   public static final int DEFAULT_CHUNK = 2_000;
 
+  /**
+   * How many times the chunk a backlog may grow to: while each read fills the chunk, the next one
+   * reads twice as many, up to this many chunks. A transaction's cost is mostly the pages it
+   * dirties, and calls in random order (the indexes by messageId and by profile) dirty a page each
+   * in a small chunk but share pages in a large one; a backlog's calls wait for the whole backlog
+   * anyway, so larger chunks cost them no lag. The next partial read starts small again.
+   */
+  static final int MAX_GROWTH = 8;
+
   /** How long the loop sleeps without a wake-up before it looks at the log again (ms). */
   private static final long IDLE_POLL_MILLIS = 200;
 
@@ -67,19 +76,22 @@ public final class Processor implements AutoCloseable {
    */
   public long drain() {
     long total = 0;
+    int size = chunk;
     int read;
     do {
-      read = applyNextChunk();
+      read = applyNextChunk(size);
       total += read;
-    } while (read == chunk && !closing);
+      if (read < size) break;
+      size = (int) Math.min(2L * size, (long) chunk * MAX_GROWTH);
+    } while (!closing);
     return total;
   }
 
-  private int applyNextChunk() {
+  private int applyNextChunk(int size) {
     if (checkpoint < 0) {
       checkpoint = store.checkpoint();
     }
-    List<LogEntry> entries = log.read(checkpoint, chunk);
+    List<LogEntry> entries = log.read(checkpoint, size);
     if (entries.isEmpty()) {
       return 0;
     }
