@@ -29,6 +29,9 @@ public final class SqliteProfileStore implements ProfileStore {
   private final Statements writer;
   private final BlockingQueue<Statements> readers;
 
+  /** See {@link SqliteProfileWriter#MAX_CACHED_TRAITS}; smaller in tests. */
+  volatile int maxCachedTraits = SqliteProfileWriter.MAX_CACHED_TRAITS;
+
   /** Whether any id is suppressed; read and written under the writer's lock. */
   private volatile boolean anySuppressed;
 
@@ -76,7 +79,10 @@ public final class SqliteProfileStore implements ProfileStore {
   public <T> T write(Function<ProfileWriter, T> work) {
     synchronized (writer) {
       try {
-        T result = work.apply(new SqliteProfileWriter(writer, anySuppressed));
+        SqliteProfileWriter changes =
+            new SqliteProfileWriter(writer, anySuppressed, maxCachedTraits);
+        T result = work.apply(changes);
+        changes.flush();
         writer.connection().commit();
         return result;
       } catch (SQLException e) {

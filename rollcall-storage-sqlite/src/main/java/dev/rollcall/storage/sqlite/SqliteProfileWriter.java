@@ -14,8 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@link ProfileWriter} on the profile store's write connection, inside its open transaction. */
 final class SqliteProfileWriter implements ProfileWriter {
@@ -46,16 +48,32 @@ final class SqliteProfileWriter implements ProfileWriter {
    */
   private final Map<ExternalId, Long> owners = new HashMap<>();
 
-  /** The traits last read or written, by profile: a call reads them and then writes them. */
-  private String cachedProfile;
+  /**
+   * The traits this transaction read or wrote, by profile. A person's several calls in one chunk
+   * read the document once and write it once, when the chunk ends ({@link #flush}): each identify
+   * call reads and writes its profile's traits, and the document, not the call, is the unit of
+   * work.
+   */
+  private final Map<String, Map<String, TraitValue>> traits = new HashMap<>();
 
-  private Map<String, TraitValue> cachedTraits;
+  /** Profiles whose traits changed since the last {@link #flush}, in the order they changed. */
+  private final Set<String> changedTraits = new LinkedHashSet<>();
+
+  /**
+   * Documents kept before they are written and forgotten (about 1 KiB each): a bound on the memory
+   * of a large chunk, high enough that a person's calls in one chunk almost always share one.
+   */
+  static final int MAX_CACHED_TRAITS = 4_096;
+
+  private final int maxCachedTraits;
 
   /**
    * @param anySuppressed whether the store has suppressed ids at all; when not, the look-up of
    *     every call's ids in the (empty) table is skipped
+   * @param maxCachedTraits {@link #MAX_CACHED_TRAITS}, or fewer in tests
    */
-  SqliteProfileWriter(Statements sql, boolean anySuppressed) {
+  SqliteProfileWriter(Statements sql, boolean anySuppressed, int maxCachedTraits) {
+    this.maxCachedTraits = maxCachedTraits;
     this.sql = sql;
     this.anySuppressed = anySuppressed;
   }
@@ -276,11 +294,13 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public Map<String, TraitValue> traits(String profileId) {
-    if (!profileId.equals(cachedProfile)) {
-      cachedTraits = query(() -> readTraits(sql, profileId));
-      cachedProfile = profileId;
+    Map<String, TraitValue> cached = traits.get(profileId);
+    if (cached == null) {
+      if (traits.size() >= maxCachedTraits) flush();
+      cached = query(() -> readTraits(sql, profileId));
+      traits.put(profileId, cached);
     }
-    return new HashMap<>(cachedTraits);
+    return new HashMap<>(cached);
   }
 
   static Map<String, TraitValue> readTraits(Statements sql, String profileId) throws SQLException {
@@ -300,19 +320,34 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public void replaceTraits(String profileId, Map<String, TraitValue> traits) {
+    if (this.traits.size() >= maxCachedTraits && !this.traits.containsKey(profileId)) flush();
+    this.traits.put(profileId, new HashMap<>(traits));
+    changedTraits.add(profileId);
+  }
+
+  /**
+   * Writes the trait documents changed since the last flush and forgets the cached ones; the store
+   * calls it before the transaction commits.
+   */
+  void flush() {
     run(
-        () ->
+        () -> {
+          for (String profileId : changedTraits) {
             sql.update(
                 "INSERT OR REPLACE INTO traits (profile_id, doc) VALUES (?, ?)",
                 ProfileIds.row(profileId),
-                TraitDocument.write(traits)));
-    cachedProfile = profileId;
-    cachedTraits = new HashMap<>(traits);
+                TraitDocument.write(traits.get(profileId)));
+          }
+          return null;
+        });
+    changedTraits.clear();
+    traits.clear();
   }
 
   @Override
   public void absorb(String from, String into) {
-    cachedProfile = null;
+    traits.remove(from); // its row is deleted below: not to be written again by flush
+    changedTraits.remove(from);
     owners.clear();
     long fromRow = ProfileIds.row(from);
     long intoRow = ProfileIds.row(into);
@@ -327,7 +362,6 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public void moveAnonymous(String anonymousId, String from, String into, Stamp joinStamp) {
-    cachedProfile = null;
     owners.clear();
     long fromRow = ProfileIds.row(from);
     long intoRow = ProfileIds.row(into);
