@@ -35,7 +35,15 @@ final class EventLogSchema {
 
   static final String INSERT_EVENT =
       "INSERT INTO events (source, message_id, person_key, type, received_at, body)"
-          + " VALUES (?, ?, ?, ?, ?, ?) RETURNING offset";
+          + " VALUES (?, ?, ?, ?, ?, ?)";
+
+  /**
+   * The last offset given out (AUTOINCREMENT keeps it, and never gives it again): the writer, the
+   * only one to insert, numbers a commit's calls from it, which costs a statement per commit
+   * instead of a {@code RETURNING} per call (2 µs each).
+   */
+  static final String LAST_OFFSET =
+      "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'events'";
 
   /** True when the call at an offset is the one with this source and messageId. */
   static final String IS_STORED_AT =

@@ -100,6 +100,10 @@ public final class SqliteEventLog implements EventLog {
 
   private PreparedStatement insert;
   private PreparedStatement insertKeys;
+  private PreparedStatement readLastOffset;
+
+  /** The offset of the call inserted last in the current commit; the writer thread's. */
+  private long offset;
 
   /** When the writer last copied the WAL into the database file (ms, from the clock). */
   private long lastCheckpointMillis;
@@ -242,7 +246,9 @@ public final class SqliteEventLog implements EventLog {
         isStoredAt = writeConnection.prepareStatement(EventLogSchema.IS_STORED_AT);
         insert = writeConnection.prepareStatement(EventLogSchema.INSERT_EVENT);
         insertKeys = writeConnection.prepareStatement(EventLogSchema.INSERT_KEYS);
+        readLastOffset = writeConnection.prepareStatement(EventLogSchema.LAST_OFFSET);
       }
+      offset = lastOffset();
       recent.expire(now - dedupWindowMillis);
       EventKeys keys = EventKeys.writer(entries);
       long lastOffset = 0;
@@ -261,6 +267,9 @@ public final class SqliteEventLog implements EventLog {
           appended++;
         }
         results[g] = new AppendResult(appended, duplicates);
+      }
+      if (lastOffset() != offset) { // another writer: the offsets in `keys` would be wrong
+        throw new IllegalStateException("the events table was written by someone else");
       }
       if (!keys.isEmpty()) {
         insertKeys.setLong(1, lastOffset);
@@ -301,9 +310,13 @@ public final class SqliteEventLog implements EventLog {
     insert.setString(4, entry.type().wireName());
     insert.setLong(5, entry.receivedAtMillis());
     insert.setBytes(6, entry.json());
-    try (ResultSet rows = insert.executeQuery()) {
-      rows.next();
-      return rows.getLong(1);
+    insert.executeUpdate();
+    return ++offset; // AUTOINCREMENT: one more than the last offset given out
+  }
+
+  private long lastOffset() throws SQLException {
+    try (ResultSet rows = readLastOffset.executeQuery()) {
+      return rows.next() ? rows.getLong(1) : 0;
     }
   }
 
@@ -512,6 +525,7 @@ public final class SqliteEventLog implements EventLog {
         isStoredAt.close();
         insert.close();
         insertKeys.close();
+        readLastOffset.close();
       }
     } catch (SQLException ignored) {
       // closing
