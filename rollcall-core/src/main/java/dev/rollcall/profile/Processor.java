@@ -133,10 +133,11 @@ public final class Processor implements AutoCloseable {
   private void loop() {
     while (running) {
       try {
-        if (drain() == 0) {
-          awaitWake();
-          sleep(GATHER_MILLIS);
-        }
+        drain(); // returns once a read finds less than a chunk: caught up
+        // then gathers, even if calls came meanwhile: draining again at once took the few that
+        // came during the last chunk, many small transactions under a steady load
+        awaitWake();
+        sleep(GATHER_MILLIS);
       } catch (RuntimeException e) {
         LOG.error(
             "applying calls to profiles failed; retrying in {} ms", RETRY_MILLIS, Redacted.of(e));
