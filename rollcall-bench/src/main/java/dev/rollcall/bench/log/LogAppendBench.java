@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * The embedded event log alone: normalized identify calls appended to the SQLite log in batches of
  * 100, 16 appends in flight (as 16 concurrent {@code /v1/batch} requests), each acknowledged after
  * its group's fsync. Prints calls/s and the CPU the log's writer thread spent per call, a figure
- * that other work on the cores distorts less than the rate.
+ * that other work on the cores distorts less than the rate; then how long deleting one person's
+ * calls takes, which scans the keys of the whole log.
  *
  * <p>Run: {@code java -cp rollcall-bench/target/benchmarks.jar
  * dev.rollcall.bench.log.LogAppendBench [calls, default 500000] [rounds, default 3]}. Each round
@@ -60,9 +61,20 @@ public final class LogAppendBench {
       for (CompletableFuture<?> f : inFlight) f.get(30, TimeUnit.SECONDS);
       long nanos = System.nanoTime() - start;
       long cpu = threads.getThreadCpuTime(writer) - cpuBefore;
+      // a deletion request finds a person's calls by scanning the keys of every commit
+      long deleteStart = System.nanoTime();
+      int deleted = log.deletePeople(List.of("user-" + (calls / 2)));
+      long deleteNanos = System.nanoTime() - deleteStart;
       System.out.printf(
-          "round %d: %d calls appended in %.2f s: %.0f calls/s; writer thread CPU %.2f µs/call%n",
-          round, calls, nanos / 1e9, calls / (nanos / 1e9), cpu / 1e3 / calls);
+          "round %d: %d calls appended in %.2f s: %.0f calls/s; writer thread CPU %.2f µs/call;"
+              + " one person's calls found and deleted (%d) in %.0f ms%n",
+          round,
+          calls,
+          nanos / 1e9,
+          calls / (nanos / 1e9),
+          cpu / 1e3 / calls,
+          deleted,
+          deleteNanos / 1e6);
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
