@@ -139,6 +139,7 @@ public final class ScaledServer implements AutoCloseable {
         .replicationFactor(scaleOut.replicationFactor())
         .group(scaleOut.group())
         .ackTimeout(scaleOut.ackTimeout())
+        .applyThreads(scaleOut.applyThreads())
         .maxPendingEntries(config.maxPendingEntries())
         .build();
   }

@@ -55,6 +55,7 @@ import java.util.Map;
  *   replicationFactor: 3        # when Rollcall creates the topic (default: the broker's)
  *   group: rollcall-processors  # the processors' consumer group (default)
  *   ackTimeoutSeconds: 10       # a collector answers 503 when Kafka takes longer (default 10)
+ *   applyThreads: 4             # partitions a processor applies at once (default 4; the pool has 8 connections)
  * postgres:
  *   url: jdbc:postgresql://db:5432/rollcall
  *   user: rollcall
@@ -206,6 +207,12 @@ public final class ConfigLoader {
             null,
             env("ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS"),
             text(k, "ackTimeoutSeconds"));
+    Integer applyThreads =
+        firstInt(
+            "kafka.applyThreads",
+            null,
+            env("ROLLCALL_KAFKA_APPLY_THREADS"),
+            text(k, "applyThreads"));
     String password = env("ROLLCALL_POSTGRES_PASSWORD");
     if (password == null && text(pg, "password") != null) {
       password = expand("postgres.password", text(pg, "password"));
@@ -219,7 +226,8 @@ public final class ConfigLoader {
         Duration.ofSeconds(ackTimeout == null ? 10 : ackTimeout),
         first(env("ROLLCALL_POSTGRES_URL"), text(pg, "url")),
         first(env("ROLLCALL_POSTGRES_USER"), text(pg, "user")),
-        password);
+        password,
+        applyThreads == null ? ScaleOut.DEFAULT_APPLY_THREADS : applyThreads);
   }
 
   private static boolean is(String value, String scaled, String name, String embedded)

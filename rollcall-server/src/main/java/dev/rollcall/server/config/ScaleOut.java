@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param postgresUrl the JDBC URL, {@code jdbc:postgresql://host:5432/rollcall}
  * @param postgresUser the database user
  * @param postgresPassword the user's password; null when the server asks for none
+ * @param applyThreads partitions a processor applies at once, each in a transaction of its own (and
+ *     on a database connection of its own)
  */
 public record ScaleOut(
     String bootstrapServers,
@@ -26,7 +28,35 @@ public record ScaleOut(
     Duration ackTimeout,
     String postgresUrl,
     String postgresUser,
-    String postgresPassword) {
+    String postgresPassword,
+    int applyThreads) {
+  /** Partitions a processor applies at once when the configuration does not say. */
+  public static final int DEFAULT_APPLY_THREADS = 4;
+
+  /** The setup with {@link #DEFAULT_APPLY_THREADS}. */
+  public ScaleOut(
+      String bootstrapServers,
+      String topic,
+      int partitions,
+      int replicationFactor,
+      String group,
+      Duration ackTimeout,
+      String postgresUrl,
+      String postgresUser,
+      String postgresPassword) {
+    this(
+        bootstrapServers,
+        topic,
+        partitions,
+        replicationFactor,
+        group,
+        ackTimeout,
+        postgresUrl,
+        postgresUser,
+        postgresPassword,
+        DEFAULT_APPLY_THREADS);
+  }
+
   public ScaleOut {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new IllegalArgumentException(
@@ -37,6 +67,9 @@ public record ScaleOut(
           "store: postgres needs postgres.url (or ROLLCALL_POSTGRES_URL)");
     }
     if (partitions <= 0) throw new IllegalArgumentException("kafka.partitions <= 0: " + partitions);
+    if (applyThreads <= 0) {
+      throw new IllegalArgumentException("kafka.applyThreads <= 0: " + applyThreads);
+    }
   }
 
   /** The password is a secret: never in a log line or an error. */

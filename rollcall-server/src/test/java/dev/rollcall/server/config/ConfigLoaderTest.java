@@ -3,6 +3,7 @@ package dev.rollcall.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rollcall.server.ScaledServer;
 import dev.rollcall.server.config.ConfigLoader.CommandLineValues;
 import dev.rollcall.server.config.ConfigLoader.ConfigException;
 import java.nio.file.Files;
@@ -125,6 +126,7 @@ final class ConfigLoaderTest {
             "  bootstrapServers: k1:9092,k2:9092",
             "  partitions: 24",
             "  replicationFactor: 3",
+            "  applyThreads: 8",
             "postgres:",
             "  url: jdbc:postgresql://db:5432/rollcall",
             "  user: rollcall",
@@ -137,6 +139,8 @@ final class ConfigLoaderTest {
     assertThat(scaleOut.replicationFactor()).isEqualTo(3);
     assertThat(scaleOut.group()).isEqualTo("rollcall-processors");
     assertThat(scaleOut.ackTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(scaleOut.applyThreads()).isEqualTo(8);
+    assertThat(ScaledServer.kafkaSettings(config).applyThreads()).isEqualTo(8);
     assertThat(scaleOut.postgresUrl()).isEqualTo("jdbc:postgresql://db:5432/rollcall");
     assertThat(scaleOut.postgresUser()).isEqualTo("rollcall");
     assertThat(scaleOut.postgresPassword()).isEqualTo("s3cret");
@@ -162,6 +166,7 @@ final class ConfigLoaderTest {
 
     assertThat(config.scaleOut().topic()).isEqualTo("calls");
     assertThat(config.scaleOut().postgresPassword()).isEqualTo("pw");
+    assertThat(config.scaleOut().applyThreads()).isEqualTo(ScaleOut.DEFAULT_APPLY_THREADS);
     assertThat(config.role()).isEqualTo(Role.COLLECTOR);
   }
 
