@@ -22,8 +22,9 @@ import java.util.function.LongPredicate;
  * <h2>Bounds</h2>
  *
  * Entries leave when older than the window ({@link #expire}), or, beyond {@code capacity} entries,
- * the oldest first: the window is then shorter than configured. About 48 bytes per entry at most
- * (32 in the table at half load, 16 in the queue of arrival), allocated as entries come.
+ * the oldest first: the window is then shorter than configured. The arrays double as entries come:
+ * the table keeps at least twice as many slots as entries, 16 bytes a slot, and the queue of
+ * arrival 24 bytes an entry; for a million entries, 2²¹ slots and 2²⁰ places, about 56 MB.
  *
  * <p>Not thread-safe: the log's writer thread owns it.
  */

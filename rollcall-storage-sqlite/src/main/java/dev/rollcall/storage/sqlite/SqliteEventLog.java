@@ -72,7 +72,7 @@ public final class SqliteEventLog implements EventLog {
   private static final long CHECKPOINT_EVERY_MILLIS = 1_000;
 
   /**
-   * Calls remembered for de-duplication, at most: about 48 MB. At a million calls a day the whole
+   * Calls remembered for de-duplication, at most: about 56 MB. At a million calls a day the whole
    * 24-hour window fits; beyond that, the window is the last million calls.
    */
   public static final int DEFAULT_DEDUP_MAX_CALLS = 1_000_000;
