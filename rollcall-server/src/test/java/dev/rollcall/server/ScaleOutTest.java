@@ -117,6 +117,15 @@ class ScaleOutTest {
 
       assertThat(acknowledged).hasSize(calls.size());
       awaitApplied(setup, p2);
+      // counted once a poll's transactions all ended, after their commits
+      awaitCondition(
+          () ->
+              appliedByP1
+                      + p2.processor().applied()
+                      + p3.processor().applied()
+                      + p2.processor().alreadyApplied()
+                      + p3.processor().alreadyApplied()
+                  >= calls.size());
       assertThat(appliedByP1 + p2.processor().applied() + p3.processor().applied())
           .isEqualTo(calls.size());
       assertThat(p2.processor().alreadyApplied() + p3.processor().alreadyApplied()).isZero();

@@ -77,6 +77,8 @@ class KafkaProcessorTest {
       processor.start();
 
       awaitApplied(settings, store);
+      // a poll's count is added once all its partitions' transactions ended, after their commits
+      await(() -> processor.applied() + processor.alreadyApplied() >= entries.size());
 
       assertThat(processor.applied()).isEqualTo(entries.size());
       assertThat(processor.alreadyApplied()).isZero();
@@ -126,6 +128,15 @@ class KafkaProcessorTest {
         await(() -> !restarted.partitions().isEmpty());
         await(append(collectors, both, entries.subList(2 * third, entries.size()), acknowledged));
         awaitApplied(settings, storeA);
+        // counted once a poll's transactions all ended, after their commits
+        await(
+            () ->
+                appliedByA
+                        + b.applied()
+                        + restarted.applied()
+                        + b.alreadyApplied()
+                        + restarted.alreadyApplied()
+                    >= entries.size());
 
         assertThat(acknowledged.get()).isEqualTo(entries.size());
         assertThat(appliedByA + b.applied() + restarted.applied()).isEqualTo(entries.size());
