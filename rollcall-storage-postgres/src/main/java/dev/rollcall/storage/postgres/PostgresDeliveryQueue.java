@@ -1,6 +1,5 @@
 package dev.rollcall.storage.postgres;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.rollcall.delivery.Delivery;
 import dev.rollcall.delivery.DeliveryQueue;
@@ -100,15 +99,7 @@ public final class PostgresDeliveryQueue implements DeliveryQueue {
    */
   public static PostgresDeliveryQueue open(String jdbcUrl, String user, String password)
       throws SQLException {
-    if (jdbcUrl == null) throw new NullPointerException("jdbcUrl == null");
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("rollcall-deliveries");
-    config.setJdbcUrl(jdbcUrl);
-    config.setUsername(user);
-    config.setPassword(password);
-    config.setMaximumPoolSize(POOL_SIZE);
-    config.setMinimumIdle(1);
-    HikariDataSource pool = new HikariDataSource(config);
+    HikariDataSource pool = Sql.pool("rollcall-deliveries", jdbcUrl, user, password, POOL_SIZE);
     try {
       return open(pool, pool, DEFAULT_LEASE_MILLIS);
     } catch (SQLException | RuntimeException e) {

@@ -1,6 +1,5 @@
 package dev.rollcall.storage.postgres;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
@@ -133,15 +132,7 @@ public final class PostgresProfileStore implements ProfileStore {
    */
   public static PostgresProfileStore open(String jdbcUrl, String user, String password)
       throws SQLException {
-    if (jdbcUrl == null) throw new NullPointerException("jdbcUrl == null");
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("rollcall-profiles");
-    config.setJdbcUrl(jdbcUrl);
-    config.setUsername(user);
-    config.setPassword(password);
-    config.setMaximumPoolSize(POOL_SIZE);
-    config.setMinimumIdle(1);
-    HikariDataSource pool = new HikariDataSource(config);
+    HikariDataSource pool = Sql.pool("rollcall-profiles", jdbcUrl, user, password, POOL_SIZE);
     try {
       return open(pool, pool);
     } catch (SQLException | RuntimeException e) {

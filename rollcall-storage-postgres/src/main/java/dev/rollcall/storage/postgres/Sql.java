@@ -1,5 +1,7 @@
 package dev.rollcall.storage.postgres;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,6 +20,25 @@ final class Sql {
   /** The work of one query or transaction, which may fail with an {@link SQLException}. */
   interface Work<T> {
     T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * A pool of connections to {@code jdbcUrl} for one store, named {@code name} (in HikariCP's logs
+   * and metrics), of at most {@code size} connections.
+   *
+   * @param password null when the server does not ask for one
+   */
+  static HikariDataSource pool(
+      String name, String jdbcUrl, String user, String password, int size) {
+    if (jdbcUrl == null) throw new NullPointerException("jdbcUrl == null");
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(1);
+    return new HikariDataSource(config);
   }
 
   static PreparedStatement bind(Connection connection, String sql, Object... args)
