@@ -1,5 +1,7 @@
 package dev.rollcall.storage.postgres;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollcall.MessageType;
 import dev.rollcall.internal.Json;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
@@ -9,14 +11,20 @@ import dev.rollcall.profile.TraitValue;
 import dev.rollcall.storage.LogEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -88,7 +96,7 @@ final class PostgresProfileWriter implements ProfileWriter {
   public void prefetch(List<LogEntry> entries) {
     List<String> sources = new ArrayList<>();
     List<String> messageIds = new ArrayList<>();
-    java.util.Set<ExternalId> persons = new java.util.LinkedHashSet<>();
+    Set<ExternalId> persons = new LinkedHashSet<>();
     for (LogEntry entry : entries) {
       sources.add(entry.sourceId());
       messageIds.add(entry.messageId());
@@ -97,15 +105,15 @@ final class PostgresProfileWriter implements ProfileWriter {
     persons.removeAll(owners.keySet());
     query(
         c -> {
-          java.util.Set<Long> personLocks = new java.util.HashSet<>();
+          Set<Long> personLocks = new HashSet<>();
           for (ExternalId id : persons) personLocks.add(PersonLocks.personLock(id));
           locks.tryAll(personLocks);
           readOwners(c, persons);
-          java.util.Set<String> profiles = new java.util.HashSet<>();
+          Set<String> profiles = new HashSet<>();
           for (ExternalId id : persons) {
             if (owners.get(id) != null) profiles.add(owners.get(id));
           }
-          java.util.Set<Long> profileLocks = new java.util.HashSet<>();
+          Set<Long> profileLocks = new HashSet<>();
           for (String profile : profiles) profileLocks.add(PersonLocks.profileLock(profile));
           locks.tryAll(profileLocks);
           profiles.removeAll(userIds.keySet());
@@ -118,7 +126,7 @@ final class PostgresProfileWriter implements ProfileWriter {
   /** The person keys a call names: its userId, its anonymousId, an alias's previousId. */
   private static List<ExternalId> personsOf(LogEntry entry) {
     List<ExternalId> ids = new ArrayList<>(3);
-    com.fasterxml.jackson.databind.JsonNode json;
+    JsonNode json;
     try {
       json = Json.read(entry.json());
     } catch (IOException e) {
@@ -129,15 +137,13 @@ final class PostgresProfileWriter implements ProfileWriter {
     String anonymousId = json.path("anonymousId").textValue();
     if (anonymousId != null) ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, anonymousId));
     String previousId = json.path("previousId").textValue();
-    if (entry.type() == dev.rollcall.MessageType.ALIAS
-        && previousId != null
-        && !previousId.equals(userId)) {
+    if (entry.type() == MessageType.ALIAS && previousId != null && !previousId.equals(userId)) {
       ids.add(ExternalId.of(IdKind.ANONYMOUS_ID, previousId));
     }
     return ids;
   }
 
-  private void readOwners(Connection c, java.util.Collection<ExternalId> ids) throws SQLException {
+  private void readOwners(Connection c, Collection<ExternalId> ids) throws SQLException {
     if (ids.isEmpty()) return;
     String[] kinds = new String[ids.size()];
     String[] values = new String[ids.size()];
@@ -168,10 +174,9 @@ final class PostgresProfileWriter implements ProfileWriter {
   }
 
   /** Reads the users and traits of profiles this transaction holds the locks of. */
-  private void readProfiles(Connection c, java.util.Collection<String> profiles)
-      throws SQLException {
+  private void readProfiles(Connection c, Collection<String> profiles) throws SQLException {
     if (profiles.isEmpty()) return;
-    java.sql.Array ids = c.createArrayOf("text", profiles.toArray());
+    Array ids = c.createArrayOf("text", profiles.toArray());
     for (String profile : profiles) {
       userIds.put(profile, null);
       traitsByProfile.put(profile, new HashMap<>());
@@ -401,8 +406,8 @@ final class PostgresProfileWriter implements ProfileWriter {
           upsert.setString(3, profileId);
           upsert.setLong(4, seenAtMillis);
           upsert.setString(5, messageId);
-          upsert.setObject(6, stamp == null ? null : stamp.timestamp(), java.sql.Types.BIGINT);
-          upsert.setObject(7, stamp == null ? null : stamp.receivedAt(), java.sql.Types.BIGINT);
+          upsert.setObject(6, stamp == null ? null : stamp.timestamp(), Types.BIGINT);
+          upsert.setObject(7, stamp == null ? null : stamp.receivedAt(), Types.BIGINT);
           upsert.setString(8, stamp == null ? null : stamp.messageId());
           upsert.addBatch();
           return null;
@@ -685,7 +690,7 @@ final class PostgresProfileWriter implements ProfileWriter {
     return String.format("prf_%016x", random.nextLong());
   }
 
-  static com.fasterxml.jackson.databind.JsonNode parseJson(String json) {
+  static JsonNode parseJson(String json) {
     try {
       return Json.MAPPER.readTree(json);
     } catch (IOException e) {

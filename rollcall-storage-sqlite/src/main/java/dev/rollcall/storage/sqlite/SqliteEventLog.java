@@ -340,30 +340,26 @@ public final class SqliteEventLog implements EventLog {
    */
   private void loadRecent() throws SQLException {
     long cutoff = clock.millis() - dedupWindowMillis;
-    List<long[]> rows = new ArrayList<>(); // per row: committed_at, then (offset, hash) pairs
+    List<byte[]> keys = new ArrayList<>(); // a commit's keys each, newest first
+    List<Long> times = new ArrayList<>(); // and when it was committed
     int calls = 0;
     try (PreparedStatement select =
             writeConnection.prepareStatement(EventLogSchema.KEYS_NEWEST_FIRST);
-        ResultSet result = select.executeQuery()) {
-      while (calls < recent.capacity() && result.next()) {
-        long committedAt = result.getLong(1);
+        ResultSet rows = select.executeQuery()) {
+      while (calls < recent.capacity() && rows.next()) {
+        long committedAt = rows.getLong(1);
         if (committedAt < cutoff) break;
-        List<Long> pairs = new ArrayList<>();
-        pairs.add(committedAt);
-        EventKeys.reader(result.getBytes(2))
-            .forEach(
-                (offset, hash, person) -> {
-                  pairs.add(offset);
-                  pairs.add(hash);
-                });
-        rows.add(pairs.stream().mapToLong(Long::longValue).toArray());
-        calls += (pairs.size() - 1) / 2;
+        byte[] commitKeys = rows.getBytes(2);
+        keys.add(commitKeys);
+        times.add(committedAt);
+        calls += commitKeys.length / EventKeys.BYTES_PER_CALL;
       }
     }
     writeConnection.commit(); // ends the read transaction the driver began
-    for (int r = rows.size() - 1; r >= 0; r--) {
-      long[] row = rows.get(r);
-      for (int k = 1; k < row.length; k += 2) recent.add(row[k + 1], row[k], row[0]);
+    for (int r = keys.size() - 1; r >= 0; r--) {
+      long committedAt = times.get(r);
+      EventKeys.reader(keys.get(r))
+          .forEach((offset, hash, person) -> recent.add(hash, offset, committedAt));
     }
   }
 
