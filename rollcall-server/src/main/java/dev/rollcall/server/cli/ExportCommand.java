@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,14 +37,7 @@ final class ExportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
-  Path config;
-
-  @Option(
-      names = "--data",
-      paramLabel = "DIR",
-      description = "Data directory of the embedded store (default: ./rollcall-data).")
-  Path data;
+  @Mixin LogOptions store;
 
   @Option(
       names = {"--output", "-o"},
@@ -56,7 +50,7 @@ final class ExportCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig serverConfig;
     try {
-      serverConfig = LogAccess.config(config, data);
+      serverConfig = store.load();
     } catch (ConfigLoader.ConfigException e) {
       err.println("rollcall export: " + e.getMessage());
       return 2;

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,14 +53,7 @@ final class ImportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file.")
-  Path config;
-
-  @Option(
-      names = "--data",
-      paramLabel = "DIR",
-      description = "Data directory of the embedded store (default: ./rollcall-data).")
-  Path data;
+  @Mixin LogOptions store;
 
   @Option(
       names = {"--input", "-i"},
@@ -75,7 +69,7 @@ final class ImportCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ServerConfig serverConfig;
     try {
-      serverConfig = LogAccess.config(config, data);
+      serverConfig = store.load();
     } catch (ConfigLoader.ConfigException e) {
       err.println("rollcall import: " + e.getMessage());
       return 2;

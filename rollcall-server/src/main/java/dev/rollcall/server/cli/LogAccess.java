@@ -2,7 +2,6 @@ package dev.rollcall.server.cli;
 
 import dev.rollcall.log.kafka.KafkaEventLog;
 import dev.rollcall.server.ScaledServer;
-import dev.rollcall.server.config.ConfigLoader;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.storage.EventLog;
 import dev.rollcall.storage.LogEntry;
@@ -32,14 +31,6 @@ final class LogAccess implements AutoCloseable {
     this.log = log;
     this.lockChannel = lockChannel;
     this.lock = lock;
-  }
-
-  /** Loads the configuration as {@code serve} does, from the file, the environment and defaults. */
-  static ServerConfig config(Path configFile, Path data) throws ConfigLoader.ConfigException {
-    ConfigLoader.CommandLineValues values = new ConfigLoader.CommandLineValues();
-    values.config = configFile;
-    values.data = data;
-    return new ConfigLoader(System.getenv()).load(values);
   }
 
   /**
