@@ -1,21 +1,16 @@
 package dev.rollcall.bench.profile;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rollcall.internal.Json;
+import dev.rollcall.bench.BenchCalls;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.Processor;
-import dev.rollcall.spec.MessageNormalizer;
-import dev.rollcall.spec.Outcome;
 import dev.rollcall.storage.LogEntry;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
 import dev.rollcall.storage.sqlite.SqliteProfileStore;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -193,40 +188,6 @@ public final class ProcessorBench {
 
   /** The calls, normalized as the collector would, in batches of 100. */
   private static List<List<LogEntry>> prepare(int calls) {
-    MessageNormalizer normalizer = new MessageNormalizer(Clock.systemUTC());
-    List<List<LogEntry>> batches = new ArrayList<>();
-    List<LogEntry> batch = new ArrayList<>(100);
-    for (int i = 0; i < calls; i++) {
-      int person = i % PEOPLE;
-      int shape = (i / PEOPLE) % 3;
-      String ids =
-          shape == 0
-              ? "\"anonymousId\":\"anon-" + person + "\""
-              : shape == 1
-                  ? "\"userId\":\"user-" + person + "\",\"anonymousId\":\"anon-" + person + "\""
-                  : "\"userId\":\"user-" + person + "\"";
-      String json =
-          "{\"type\":\"identify\","
-              + ids
-              + ",\"traits\":{\"name\":\"Peter Gibbons\",\"email\":\"p"
-              + person
-              + "@initech.com\",\"plan\":\"premium\",\"logins\":"
-              + i
-              + ",\"address\":{\"street\":\"6th St\",\"city\":\"San Francisco\",\"state\":\"CA\",\"postalCode\":\"94103\",\"country\":\"USA\"}}}";
-      try {
-        Outcome outcome =
-            normalizer.normalize(
-                (ObjectNode) Json.read(json.getBytes(StandardCharsets.UTF_8)), null, "127.0.0.1");
-        batch.add(LogEntry.of("src_bench", outcome.message()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-      if (batch.size() == 100) {
-        batches.add(batch);
-        batch = new ArrayList<>(100);
-      }
-    }
-    if (!batch.isEmpty()) batches.add(batch);
-    return batches;
+    return BenchCalls.identifyBatches(calls, PEOPLE);
   }
 }

@@ -1,20 +1,15 @@
 package dev.rollcall.bench.scale;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rollcall.internal.Json;
+import dev.rollcall.bench.BenchCalls;
 import dev.rollcall.log.kafka.KafkaEventLog;
 import dev.rollcall.log.kafka.KafkaProcessor;
 import dev.rollcall.log.kafka.KafkaSettings;
-import dev.rollcall.spec.MessageNormalizer;
-import dev.rollcall.spec.Outcome;
 import dev.rollcall.storage.LogEntry;
 import dev.rollcall.storage.postgres.PostgresProfileStore;
 import dev.rollcall.testing.EmbeddedKafka;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -150,43 +145,8 @@ public final class ScaleOutBench {
     return end;
   }
 
-  /** The calls, normalized as the collector would, in batches of 100 (as ProcessorBench's). */
+  /** The calls, normalized as the collector would, in batches of 100. */
   private static List<List<LogEntry>> prepare(int calls) {
-    MessageNormalizer normalizer = new MessageNormalizer(Clock.systemUTC());
-    List<List<LogEntry>> batches = new ArrayList<>();
-    List<LogEntry> batch = new ArrayList<>(100);
-    for (int i = 0; i < calls; i++) {
-      int person = i % PEOPLE;
-      int shape = (i / PEOPLE) % 3;
-      String ids =
-          shape == 0
-              ? "\"anonymousId\":\"anon-" + person + "\""
-              : shape == 1
-                  ? "\"userId\":\"user-" + person + "\",\"anonymousId\":\"anon-" + person + "\""
-                  : "\"userId\":\"user-" + person + "\"";
-      String json =
-          "{\"type\":\"identify\","
-              + ids
-              + ",\"traits\":{\"name\":\"Peter Gibbons\",\"email\":\"p"
-              + person
-              + "@initech.com\",\"plan\":\"premium\",\"logins\":"
-              + i
-              + ",\"address\":{\"street\":\"6th St\",\"city\":\"San Francisco\",\"state\":\"CA\","
-              + "\"postalCode\":\"94103\",\"country\":\"USA\"}}}";
-      try {
-        Outcome outcome =
-            normalizer.normalize(
-                (ObjectNode) Json.read(json.getBytes(StandardCharsets.UTF_8)), null, "127.0.0.1");
-        batch.add(LogEntry.of("src_bench", outcome.message()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-      if (batch.size() == 100) {
-        batches.add(batch);
-        batch = new ArrayList<>(100);
-      }
-    }
-    if (!batch.isEmpty()) batches.add(batch);
-    return batches;
+    return BenchCalls.identifyBatches(calls, PEOPLE);
   }
 }
