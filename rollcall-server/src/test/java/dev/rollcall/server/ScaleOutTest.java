@@ -23,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,9 +38,6 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -282,21 +278,7 @@ class ScaleOutTest {
 
   /** Waits until the store has applied every record of the topic. */
   private static void awaitApplied(Setup setup, ScaledServer withStore) throws Exception {
-    Map<Integer, Long> end = new HashMap<>();
-    try (Admin admin = setup.broker.admin()) {
-      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        request.put(new TopicPartition(setup.topic, p), OffsetSpec.latest());
-      }
-      admin
-          .listOffsets(request)
-          .all()
-          .get(30, TimeUnit.SECONDS)
-          .forEach(
-              (tp, info) -> {
-                if (info.offset() > 0) end.put(tp.partition(), info.offset());
-              });
-    }
+    Map<Integer, Long> end = setup.broker.endOffsets(setup.topic, PARTITIONS);
     awaitCondition(() -> withStore.profiles().partitionOffsets(setup.topic).equals(end));
   }
 

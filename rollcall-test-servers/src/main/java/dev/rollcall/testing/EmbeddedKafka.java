@@ -21,6 +21,8 @@ import kafka.tools.StorageTool$;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
 
@@ -134,6 +136,31 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** An admin client of this broker; the caller closes it. */
   public Admin admin() {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+  }
+
+  /**
+   * The end offset of each partition of {@code topic} that holds records (partitions 0 to {@code
+   * partitions - 1}): where a processor's offsets stand once it has applied everything.
+   */
+  public Map<Integer, Long> endOffsets(String topic, int partitions) {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+    }
+    Map<Integer, Long> end = new HashMap<>();
+    try (Admin admin = admin()) {
+      admin
+          .listOffsets(request)
+          .all()
+          .get(30, TimeUnit.SECONDS)
+          .forEach(
+              (tp, info) -> {
+                if (info.offset() > 0) end.put(tp.partition(), info.offset());
+              });
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the end offsets of " + topic, e);
+    }
+    return end;
   }
 
   @Override

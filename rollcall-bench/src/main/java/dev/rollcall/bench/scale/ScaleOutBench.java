@@ -12,14 +12,10 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Identify calls through Kafka and PostgreSQL, with one and with two processors: a real KRaft
@@ -88,7 +84,7 @@ public final class ScaleOutBench {
       for (CompletableFuture<?> f : inFlight) f.get(60, TimeUnit.SECONDS);
     }
     double appendSeconds = (System.nanoTime() - appendStart) / 1e9;
-    Map<Integer, Long> end = endOffsets(kafka, name);
+    Map<Integer, Long> end = kafka.endOffsets(name, PARTITIONS);
     if (Boolean.getBoolean("skipApply")) {
       System.out.printf("appended in %.2f s%n", appendSeconds);
       return;
@@ -124,25 +120,6 @@ public final class ScaleOutBench {
         calls / applySeconds,
         applied,
         conflicts);
-  }
-
-  private static Map<Integer, Long> endOffsets(EmbeddedKafka kafka, String topic) throws Exception {
-    Map<Integer, Long> end = new HashMap<>();
-    try (Admin admin = kafka.admin()) {
-      Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-      }
-      admin
-          .listOffsets(request)
-          .all()
-          .get(30, TimeUnit.SECONDS)
-          .forEach(
-              (tp, info) -> {
-                if (info.offset() > 0) end.put(tp.partition(), info.offset());
-              });
-    }
-    return end;
   }
 
   /** The calls, normalized as the collector would, in batches of 100. */

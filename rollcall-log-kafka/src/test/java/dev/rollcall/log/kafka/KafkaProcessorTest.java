@@ -27,9 +27,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +80,7 @@ class KafkaProcessorTest {
       assertThat(processor.applied()).isEqualTo(entries.size());
       assertThat(processor.alreadyApplied()).isZero();
       assertThat(store.partitionOffsets(settings.topic()))
-          .isEqualTo(endOffsets(settings.topic(), 3));
+          .isEqualTo(kafka.endOffsets(settings.topic(), 3));
       assertThat(processor.partitions()).containsExactly(0, 1, 2);
       assertThat(processor.lagRecords()).isZero();
     }
@@ -200,26 +197,8 @@ class KafkaProcessorTest {
 
   private static void awaitApplied(KafkaSettings settings, PostgresProfileStore store)
       throws Exception {
-    Map<Integer, Long> end = endOffsets(settings.topic(), settings.partitions());
+    Map<Integer, Long> end = kafka.endOffsets(settings.topic(), settings.partitions());
     await(() -> store.partitionOffsets(settings.topic()).equals(end));
-  }
-
-  private static Map<Integer, Long> endOffsets(String topic, int partitions) throws Exception {
-    try (Admin admin = kafka.admin()) {
-      Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-      for (int p = 0; p < partitions; p++)
-        request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-      Map<Integer, Long> end = new java.util.HashMap<>();
-      admin
-          .listOffsets(request)
-          .all()
-          .get(30, TimeUnit.SECONDS)
-          .forEach(
-              (tp, info) -> {
-                if (info.offset() > 0) end.put(tp.partition(), info.offset());
-              });
-      return end;
-    }
   }
 
   private static void await(BooleanSupplier condition) throws InterruptedException {
