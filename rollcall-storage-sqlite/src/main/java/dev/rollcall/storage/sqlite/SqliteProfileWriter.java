@@ -304,8 +304,11 @@ final class SqliteProfileWriter implements ProfileWriter {
   }
 
   static Map<String, TraitValue> readTraits(Statements sql, String profileId) throws SQLException {
-    return TraitDocument.read(
-        (String) sql.one("SELECT doc FROM traits WHERE profile_id = ?", ProfileIds.row(profileId)));
+    Object doc = sql.one("SELECT doc FROM traits WHERE profile_id = ?", ProfileIds.row(profileId));
+    // bytes since the streaming writer; TEXT from the releases before it
+    return doc instanceof String
+        ? TraitDocument.read((String) doc)
+        : TraitDocument.read((byte[]) doc);
   }
 
   @Override

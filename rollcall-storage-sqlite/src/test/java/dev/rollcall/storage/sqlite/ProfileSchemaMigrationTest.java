@@ -63,13 +63,12 @@ class ProfileSchemaMigrationTest {
           db,
           "INSERT INTO traits (profile_id, doc) VALUES (?, ?)",
           USER_PROFILE,
-          TraitDocument.write(
-              Map.of("plan", new TraitValue(Json.MAPPER.valueToTree("premium"), m1))));
+          textDocument(Map.of("plan", new TraitValue(Json.MAPPER.valueToTree("premium"), m1))));
       update(
           db,
           "INSERT INTO traits (profile_id, doc) VALUES (?, ?)",
           ANONYMOUS_PROFILE,
-          TraitDocument.write(
+          textDocument(
               Map.of(
                   "color", new TraitValue(Json.MAPPER.valueToTree("red"), stamp(anonymousCall)))));
       addCall(db, USER_PROFILE, userCall, null);
@@ -200,5 +199,10 @@ class ProfileSchemaMigrationTest {
       for (int i = 0; i < args.length; i++) statement.setObject(i + 1, args[i]);
       statement.executeUpdate();
     }
+  }
+
+  /** A trait document as version 1 stored it: TEXT, where the current writer stores bytes. */
+  private static String textDocument(Map<String, TraitValue> traits) {
+    return new String(TraitDocument.write(traits), java.nio.charset.StandardCharsets.UTF_8);
   }
 }

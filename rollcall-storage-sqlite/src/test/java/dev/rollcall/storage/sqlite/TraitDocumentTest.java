@@ -1,6 +1,7 @@
 package dev.rollcall.storage.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollcall.internal.Json;
@@ -57,12 +58,33 @@ class TraitDocumentTest {
   }
 
   @Test
+  void read_stampBeforeValueAndFieldsOfLaterReleases_givesTheTrait() throws Exception {
+    String doc =
+        "{\"plan\":{\"m\":\"m1\",\"later\":{\"x\":[1]},\"r\":2,\"t\":1,\"v\":[\"a\",{\"b\":true}]}}";
+
+    assertThat(TraitDocument.read(doc))
+        .containsExactly(
+            Map.entry("plan", new TraitValue(json("[\"a\",{\"b\":true}]"), new Stamp(1, 2, "m1"))));
+  }
+
+  @Test
+  void read_traitWithoutItsStamp_isAnError() {
+    assertThatThrownBy(() -> TraitDocument.read("{\"plan\":{\"v\":\"free\"}}"))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageContaining("trait document");
+  }
+
+  @Test
   void read_nothingStored_isNoTraits() {
-    assertThat(TraitDocument.read(null)).isEmpty();
+    assertThat(TraitDocument.read((byte[]) null)).isEmpty();
     assertThat(TraitDocument.read("{}")).isEmpty();
   }
 
   private static JsonNode json(String text) throws Exception {
-    return Json.read(text.getBytes(StandardCharsets.UTF_8));
+    return json(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static JsonNode json(byte[] bytes) throws Exception {
+    return Json.read(bytes);
   }
 }
