@@ -164,7 +164,10 @@ final class SqliteProfileWriter implements ProfileWriter {
               sql.update("INSERT INTO profiles (id, user_id) VALUES (NULL, ?)", userId);
               return ((Number) sql.one("SELECT last_insert_rowid()")).longValue();
             });
-    return ProfileIds.text(row);
+    String profileId = ProfileIds.text(row);
+    replaceTraits(profileId, Map.of()); // none yet: not to be looked up
+    changedTraits.remove(profileId); // nor written while it has none
+    return profileId;
   }
 
   @Override
