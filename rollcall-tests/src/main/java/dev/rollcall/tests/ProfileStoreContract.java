@@ -258,6 +258,34 @@ public abstract class ProfileStoreContract {
 
   /* ---- the store's duties ---- */
 
+  /**
+   * A stored call that cannot be read is skipped and reported, not retried for ever, and changes
+   * nothing; the calls after it are applied.
+   */
+  @Test
+  void apply_storedCallNotReadable_isSkippedAndChangesNothing() {
+    LogEntry good = calls.entry("{'type':'identify','messageId':'m1','userId':'u1'}");
+    String body = new String(good.json(), java.nio.charset.StandardCharsets.UTF_8);
+    for (String unreadable :
+        List.of("not json", "[1, 2]", body.substring(0, body.length() - 1), body + " {}")) {
+      LogEntry entry =
+          new LogEntry(
+              good.offset(),
+              good.sourceId(),
+              good.messageId(),
+              good.personKey(),
+              good.type(),
+              good.receivedAtMillis(),
+              unreadable.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+      assertThat(apply(entry)).as(unreadable).isEqualTo(CallApplier.Result.UNREADABLE);
+    }
+    assertThat(store.find(ExternalId.parse("user_id:u1"))).isEmpty();
+
+    assertThat(apply(good)).isEqualTo(CallApplier.Result.APPLIED);
+    assertThat(messageIds("user_id:u1")).containsExactly("m1");
+  }
+
   @Test
   void applyingTheSameCallTwice_countsOnce() {
     LogEntry entry =
