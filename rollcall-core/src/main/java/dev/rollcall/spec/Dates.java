@@ -44,6 +44,9 @@ public final class Dates {
 
   private static final long MAX_MILLIS = 253_402_300_799_999L; // 9999-12-31T23:59:59.999Z
 
+  /** What {@link #format} writes, with every digit a 0. */
+  private static final String FORMAT_SHAPE = "0000-00-00T00:00:00.000Z";
+
   private Dates() {}
 
   /** The instant a JSON value stands for, or null when it is not a date. */
@@ -261,6 +264,25 @@ public final class Dates {
     put(out, 20, millisOfDay % 1000, 3);
     out[23] = 'Z';
     return new String(out);
+  }
+
+  /**
+   * True when {@code text} has the shape {@link #format} writes ({@code 2015-02-23T22:28:55.111Z}:
+   * 24 characters, digits and this punctuation). A text of this shape that {@link #parse(String)}
+   * reads is the format of the instant it stands for, so it can be written back as it is.
+   */
+  static boolean isFormatted(String text) {
+    if (text.length() != FORMAT_SHAPE.length()) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      char shape = FORMAT_SHAPE.charAt(i);
+      if (shape == '0' ? c < '0' || c > '9' : c != shape) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void put(char[] out, int at, int value, int width) {

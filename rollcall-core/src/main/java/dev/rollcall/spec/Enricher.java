@@ -31,31 +31,44 @@ final class Enricher {
 
   /** Enriches {@code json} in place; {@code ip} is the client's address, or null when unknown. */
   void enrich(ObjectNode json, String ip) {
+    enrich(json, ip, ClientDates.read(json));
+  }
+
+  /**
+   * Enriches {@code json} in place, given its dates as the validator read them. A date is written
+   * from the text already at hand for the same instant when there is one (the client's, or {@code
+   * receivedAt}'s): equal instants have equal texts, and formatting costs about 50 ns.
+   */
+  void enrich(ObjectNode json, String ip, ClientDates dates) {
     Instant receivedAt = Instant.ofEpochMilli(clock.millis());
-    json.put("receivedAt", Dates.format(receivedAt));
+    String receivedAtText = Dates.format(receivedAt);
+    json.put("receivedAt", receivedAtText);
     if (!json.has("messageId")) {
       json.put("messageId", randomUuid());
     }
-    Instant sentAt = Dates.parse(json.get("sentAt"));
-    if (sentAt != null) {
-      json.put("sentAt", Dates.format(sentAt));
+    ClientDate sentAt = dates.sentAt();
+    if (sentAt != null && !sentAt.hasText()) {
+      sentAt = sentAt.withText(); // sent in another form: written back in Rollcall's
+      json.put("sentAt", sentAt.text());
     }
-    Instant clientTimestamp = Dates.parse(json.get("originalTimestamp"));
-    if (clientTimestamp == null) {
-      clientTimestamp = Dates.parse(json.get("timestamp"));
-    }
+    ClientDate clientTimestamp =
+        dates.originalTimestamp() != null ? dates.originalTimestamp() : dates.timestamp();
     Instant timestamp;
     if (clientTimestamp == null) {
       // No reading of the client's clock for the call itself: it happened when it was sent, or,
       // without sentAt, when it was received. Kept as originalTimestamp, so that normalizing the
       // message again finds the same reading and computes the same timestamp.
-      json.put("originalTimestamp", Dates.format(sentAt != null ? sentAt : receivedAt));
+      json.put("originalTimestamp", sentAt != null ? sentAt.text() : receivedAtText);
       timestamp = receivedAt;
     } else {
-      json.put("originalTimestamp", Dates.format(clientTimestamp));
-      timestamp = sentAt == null ? clientTimestamp : corrected(receivedAt, sentAt, clientTimestamp);
+      clientTimestamp = clientTimestamp.withText();
+      json.put("originalTimestamp", clientTimestamp.text());
+      timestamp =
+          sentAt == null
+              ? clientTimestamp.instant()
+              : corrected(receivedAt, sentAt.instant(), clientTimestamp.instant());
     }
-    json.put("timestamp", Dates.format(timestamp));
+    json.put("timestamp", text(timestamp, receivedAt, receivedAtText, clientTimestamp));
     if (ip != null) {
       ObjectNode context =
           json.has("context") ? (ObjectNode) json.get("context") : json.putObject("context");
@@ -76,6 +89,18 @@ final class Enricher {
     long skew = sentAt.toEpochMilli() - clientTimestamp.toEpochMilli();
     Instant timestamp = Dates.inRange(receivedAt.toEpochMilli() - skew);
     return timestamp != null ? timestamp : clientTimestamp;
+  }
+
+  /** {@code instant} formatted, or one of the texts at hand when it is the same instant. */
+  private static String text(
+      Instant instant, Instant receivedAt, String receivedAtText, ClientDate client) {
+    if (instant.equals(receivedAt)) {
+      return receivedAtText;
+    }
+    if (client != null && instant.equals(client.instant())) {
+      return client.text();
+    }
+    return Dates.format(instant);
   }
 
   /**

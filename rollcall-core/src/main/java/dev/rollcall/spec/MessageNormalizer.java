@@ -37,13 +37,14 @@ public final class MessageNormalizer {
           "a message must be a JSON object, not " + MessageValidator.kind(raw), "");
     }
     ObjectNode json = (ObjectNode) raw;
-    MessageType type;
+    MessageValidator.Valid valid;
     try {
-      type = MessageValidator.validate(json, impliedType);
+      valid = MessageValidator.check(json, impliedType);
     } catch (InvalidMessageException e) {
       return Outcome.rejected(e.reason(), e.path());
     }
-    enricher.enrich(json, ip);
+    MessageType type = valid.type();
+    enricher.enrich(json, ip, valid.dates());
     List<Warning> warnings = new ArrayList<>(0);
     if (type == MessageType.IDENTIFY && json.get("traits") instanceof ObjectNode) {
       ReservedTraits.normalize((ObjectNode) json.get("traits"), "traits", warnings);

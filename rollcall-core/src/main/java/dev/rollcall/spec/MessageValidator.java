@@ -18,9 +18,11 @@ final class MessageValidator {
   static final int MAX_MESSAGE_ID_LENGTH = 100;
 
   private static final String[] OBJECT_FIELDS = {"traits", "context", "integrations", "properties"};
-  private static final String[] DATE_FIELDS = {"timestamp", "originalTimestamp", "sentAt"};
 
   private MessageValidator() {}
+
+  /** A call that passed: its type, and its dates as read while checking them. */
+  record Valid(MessageType type, ClientDates dates) {}
 
   /**
    * Checks {@code json} and returns its type.
@@ -30,6 +32,14 @@ final class MessageValidator {
    */
   static MessageType validate(ObjectNode json, MessageType impliedType)
       throws InvalidMessageException {
+    return check(json, impliedType).type();
+  }
+
+  /**
+   * Checks {@code json} as {@link #validate} does, and hands on the dates it had to read, so that
+   * the enricher does not read them again.
+   */
+  static Valid check(ObjectNode json, MessageType impliedType) throws InvalidMessageException {
     MessageType type = type(json, impliedType);
     for (String field : OBJECT_FIELDS) {
       objectOrAbsent(json, field);
@@ -40,9 +50,10 @@ final class MessageValidator {
       throw new InvalidMessageException("userId", "userId or anonymousId is required");
     }
     messageId(json);
-    for (String field : DATE_FIELDS) {
-      date(json, field);
-    }
+    // in this order, so that of two bad dates the same one is reported as before
+    ClientDate timestamp = date(json, "timestamp");
+    ClientDate originalTimestamp = date(json, "originalTimestamp");
+    ClientDate sentAt = date(json, "sentAt");
     switch (type) {
       case TRACK:
         requiredText(json, "event");
@@ -68,7 +79,7 @@ final class MessageValidator {
       default:
         break;
     }
-    return type;
+    return new Valid(type, new ClientDates(sentAt, originalTimestamp, timestamp));
   }
 
   private static MessageType type(ObjectNode json, MessageType impliedType)
@@ -157,19 +168,22 @@ final class MessageValidator {
     }
   }
 
-  private static void date(ObjectNode json, String field) throws InvalidMessageException {
+  /** Checks a date field; returns its date, or null when it is absent (or was null, removed). */
+  private static ClientDate date(ObjectNode json, String field) throws InvalidMessageException {
     JsonNode value = json.get(field);
     if (value == null) {
-      return;
+      return null;
     }
     if (value.isNull()) {
       json.remove(field);
-      return;
+      return null;
     }
-    if (Dates.parse(value) == null) {
+    ClientDate date = ClientDate.read(value);
+    if (date == null) {
       throw new InvalidMessageException(
           field, field + " is not a date (ISO-8601 or Unix time): " + shortly(value));
     }
+    return date;
   }
 
   private static void requiredText(ObjectNode json, String field) throws InvalidMessageException {
