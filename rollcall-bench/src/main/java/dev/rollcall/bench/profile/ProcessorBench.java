@@ -7,15 +7,22 @@ import dev.rollcall.profile.Processor;
 import dev.rollcall.storage.LogEntry;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
 import dev.rollcall.storage.sqlite.SqliteProfileStore;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * From the collector's acknowledgement to a readable profile, on the embedded store: identify calls
@@ -35,7 +42,7 @@ public final class ProcessorBench {
   public static void main(String[] args) throws Exception {
     int calls = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
     Path dir = Files.createTempDirectory("rollcall-processor-bench");
-    List<List<LogEntry>> batches = prepare(calls);
+    List<List<LogEntry>> batches = BenchCalls.identifyBatches(calls, PEOPLE);
     try (SqliteEventLog log =
             SqliteEventLog.open(
                 dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
@@ -50,21 +57,14 @@ public final class ProcessorBench {
       boolean drainOnly = Boolean.getBoolean("drainOnly");
       if (drainOnly) { // measure the processor alone: fill the log first
         long fillStart = System.nanoTime();
-        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<?>> filling =
-            new java.util.ArrayDeque<>();
-        for (List<LogEntry> batch : batches) {
-          if (filling.size() == 16) filling.poll().get(30, TimeUnit.SECONDS);
-          filling.add(log.append(batch));
-        }
-        for (var f : filling) f.get(30, TimeUnit.SECONDS);
+        appendAll(log, batches);
         long fillNanos = System.nanoTime() - fillStart;
         // what the log takes alone bounds the end-to-end figure, whatever the processor does
         System.out.printf(
             "log filled first, alone: %.2f s (%.0f calls/s appended, 16 batches of 100 in flight)%n",
             fillNanos / 1e9, calls / (fillNanos / 1e9));
       }
-      java.lang.management.ThreadMXBean threads =
-          java.lang.management.ManagementFactory.getThreadMXBean();
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       long cpuStart = processCpuNanos();
       long start = System.nanoTime();
       processor.start();
@@ -72,14 +72,7 @@ public final class ProcessorBench {
       Path processorTask = task("rollcall-proces"); // Linux keeps 15 characters of a name
       reader.start();
       long maxLagMillis = 0;
-      // Up to 16 requests in flight, as concurrent collector requests would be: they share commits.
-      java.util.ArrayDeque<java.util.concurrent.CompletableFuture<?>> inFlight =
-          new java.util.ArrayDeque<>();
-      for (List<LogEntry> batch : drainOnly ? List.<List<LogEntry>>of() : batches) {
-        if (inFlight.size() == 16) inFlight.poll().get(30, TimeUnit.SECONDS);
-        inFlight.add(log.append(batch));
-      }
-      for (var f : inFlight) f.get(30, TimeUnit.SECONDS);
+      if (!drainOnly) appendAll(log, batches);
       long appendedNanos = System.nanoTime() - start;
       long lastOffset = calls;
       while (processor.checkpoint() < lastOffset) {
@@ -128,14 +121,13 @@ public final class ProcessorBench {
       }
     } finally {
       try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }
 
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 
@@ -145,7 +137,7 @@ public final class ProcessorBench {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         if (Files.readString(task.resolve("comm")).trim().equals(name)) return task;
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       // not Linux: no scheduler figures
     }
     return null;
@@ -157,7 +149,7 @@ public final class ProcessorBench {
     try {
       String[] fields = Files.readString(task.resolve("schedstat")).trim().split(" ");
       return new long[] {Long.parseLong(fields[0]), Long.parseLong(fields[1])};
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
@@ -173,7 +165,7 @@ public final class ProcessorBench {
     int n = 0;
     ThreadLocalRandom random = ThreadLocalRandom.current();
     while (ingesting.get() && n < nanos.length) {
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // about 1,000 reads per second
+      LockSupport.parkNanos(1_000_000); // about 1,000 reads per second
       ExternalId id = ExternalId.of(IdKind.USER_ID, "user-" + random.nextInt(PEOPLE));
       long t0 = System.nanoTime();
       store.find(id);
@@ -186,8 +178,16 @@ public final class ProcessorBench {
     return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
   }
 
-  /** The calls, normalized as the collector would, in batches of 100. */
-  private static List<List<LogEntry>> prepare(int calls) {
-    return BenchCalls.identifyBatches(calls, PEOPLE);
+  /**
+   * Appends the batches with up to 16 in flight, as concurrent collector requests would be: they
+   * share commits.
+   */
+  private static void appendAll(SqliteEventLog log, List<List<LogEntry>> batches) throws Exception {
+    ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+    for (List<LogEntry> batch : batches) {
+      if (inFlight.size() == 16) inFlight.poll().get(30, TimeUnit.SECONDS);
+      inFlight.add(log.append(batch));
+    }
+    for (CompletableFuture<?> append : inFlight) append.get(30, TimeUnit.SECONDS);
   }
 }
