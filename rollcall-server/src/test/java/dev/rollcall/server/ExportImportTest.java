@@ -112,7 +112,8 @@ class ExportImportTest {
                       Duration.ofSeconds(5),
                       database,
                       TestPostgres.USER,
-                      null))
+                      null,
+                      ScaleOut.DEFAULT_APPLY_THREADS))
               .role(Role.ALL)
               .build();
       try (ScaledServer server = ScaledServer.start(scaled, Clock.systemUTC())) {

@@ -249,7 +249,8 @@ class ScaleOutTest {
                       Duration.ofSeconds(2),
                       database,
                       TestPostgres.USER,
-                      null))
+                      null,
+                      ScaleOut.DEFAULT_APPLY_THREADS))
               .role(role)
               .build();
       ScaledServer server = ScaledServer.start(config, Clock.systemUTC());

@@ -33,30 +33,6 @@ public record ScaleOut(
   /** Partitions a processor applies at once when the configuration does not say. */
   public static final int DEFAULT_APPLY_THREADS = 4;
 
-  /** The setup with {@link #DEFAULT_APPLY_THREADS}. */
-  public ScaleOut(
-      String bootstrapServers,
-      String topic,
-      int partitions,
-      int replicationFactor,
-      String group,
-      Duration ackTimeout,
-      String postgresUrl,
-      String postgresUser,
-      String postgresPassword) {
-    this(
-        bootstrapServers,
-        topic,
-        partitions,
-        replicationFactor,
-        group,
-        ackTimeout,
-        postgresUrl,
-        postgresUser,
-        postgresPassword,
-        DEFAULT_APPLY_THREADS);
-  }
-
   public ScaleOut {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       throw new IllegalArgumentException(
