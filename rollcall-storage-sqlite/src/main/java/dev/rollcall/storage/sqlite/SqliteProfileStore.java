@@ -225,7 +225,7 @@ public final class SqliteProfileStore implements ProfileStore {
   }
 
   /** The rowid of the profile {@code id} belongs to, or null. */
-  private static Long ownerRow(Statements sql, ExternalId id) throws SQLException {
+  static Long ownerRow(Statements sql, ExternalId id) throws SQLException {
     Object row =
         sql.one(
             "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",

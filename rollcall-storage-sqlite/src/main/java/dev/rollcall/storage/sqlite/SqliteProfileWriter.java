@@ -1,15 +1,11 @@
 package dev.rollcall.storage.sqlite;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.rollcall.internal.Json;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileWriter;
 import dev.rollcall.profile.Stamp;
 import dev.rollcall.profile.TraitValue;
 import dev.rollcall.storage.LogEntry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -114,16 +110,7 @@ final class SqliteProfileWriter implements ProfileWriter {
   private Long ownerRow(ExternalId id) {
     Long row = owners.get(id);
     if (row == null && !owners.containsKey(id)) {
-      row =
-          query(
-              () -> {
-                Object found =
-                    sql.one(
-                        "SELECT profile_id FROM ids WHERE kind = ? AND value = ?",
-                        id.kind().prefix(),
-                        id.value());
-                return found == null ? null : ((Number) found).longValue();
-              });
+      row = query(() -> SqliteProfileStore.ownerRow(sql, id));
       owners.put(id, row);
     }
     return row;
@@ -213,15 +200,9 @@ final class SqliteProfileWriter implements ProfileWriter {
               sql.update(
                   email
                       ? "UPDATE ids SET"
-                          + " ts = CASE WHEN "
-                          + LATER_THAN_STORED
-                          + " THEN ?4 ELSE ts END,"
-                          + " received_at = CASE WHEN "
-                          + LATER_THAN_STORED
-                          + " THEN ?5 ELSE received_at END,"
-                          + " message_id = CASE WHEN "
-                          + LATER_THAN_STORED
-                          + " THEN ?6 ELSE message_id END,"
+                          + ifLater(LATER_THAN_STORED, "ts", "?4", "ts")
+                          + ifLater(LATER_THAN_STORED, "received_at", "?5", "received_at")
+                          + ifLater(LATER_THAN_STORED, "message_id", "?6", "message_id")
                           + FIRST_SEEN
                           + " WHERE kind = ?7 AND value = ?8"
                       : "UPDATE ids SET ts = ?4, received_at = ?5, message_id = ?6,"
@@ -241,18 +222,10 @@ final class SqliteProfileWriter implements ProfileWriter {
     // move only for a later stamp. The other ids follow the caller, which decided already.
     String update =
         email
-            ? " profile_id = CASE WHEN "
-                + LATER
-                + " THEN excluded.profile_id ELSE ids.profile_id END,"
-                + " ts = CASE WHEN "
-                + LATER
-                + " THEN excluded.ts ELSE ids.ts END,"
-                + " received_at = CASE WHEN "
-                + LATER
-                + " THEN excluded.received_at ELSE ids.received_at END,"
-                + " message_id = CASE WHEN "
-                + LATER
-                + " THEN excluded.message_id ELSE ids.message_id END,"
+            ? ifLater(LATER, "profile_id", "excluded.profile_id", "ids.profile_id")
+                + ifLater(LATER, "ts", "excluded.ts", "ids.ts")
+                + ifLater(LATER, "received_at", "excluded.received_at", "ids.received_at")
+                + ifLater(LATER, "message_id", "excluded.message_id", "ids.message_id")
             : " profile_id = excluded.profile_id, ts = excluded.ts, received_at = excluded.received_at,"
                 + " message_id = excluded.message_id,";
     run(
@@ -418,12 +391,9 @@ final class SqliteProfileWriter implements ProfileWriter {
     run(() -> sql.update("UPDATE checkpoint SET log_offset = ? WHERE id = 1", offset));
   }
 
-  static JsonNode parse(String json) {
-    try {
-      return Json.MAPPER.readTree(json);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** {@code " column = CASE WHEN later THEN newer ELSE older END,"}, for a SET list. */
+  private static String ifLater(String later, String column, String newer, String older) {
+    return " " + column + " = CASE WHEN " + later + " THEN " + newer + " ELSE " + older + " END,";
   }
 
   interface SqlWork<T> {
