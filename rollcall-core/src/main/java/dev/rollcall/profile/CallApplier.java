@@ -233,7 +233,7 @@ public final class CallApplier {
   private static Message parse(MessageType type, byte[] json) {
     try (JsonParser parser = Json.MAPPER.createParser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw new UncheckedIOException(new IOException("a stored call is not a JSON object"));
+        throw new IOException("not a JSON object");
       }
       ObjectNode fields = Json.object();
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -246,11 +246,11 @@ public final class CallApplier {
         }
       }
       if (parser.nextToken() != null) {
-        throw new UncheckedIOException(new IOException("a stored call has more after its object"));
+        throw new IOException("more after the object");
       }
       return new Message(type, fields);
     } catch (IOException e) {
-      throw new UncheckedIOException("a stored call is not JSON", e);
+      throw new UncheckedIOException("a stored call is not a readable JSON object", e);
     }
   }
 }
