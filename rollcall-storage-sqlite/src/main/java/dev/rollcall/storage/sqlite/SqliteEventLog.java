@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * constant as the load grows, while each request still waits for the commit that holds it. No
  * thread is parked per request: callers are called back.
  *
- * <p>The writer also copies the WAL back into the database file itself (a passive checkpoint every
- * second under load, and when idle) after answering, instead of letting SQLite do it inside
- * whichever commit crosses the threshold, which held that commit's requests for the copy's
+ * <p>The WAL is copied back into the database file by {@link WalCheckpointer}, on a thread and
+ * connection of its own, beside the commits; the writer only copies the last few megabytes, between
+ * two commits, so that the WAL starts over (and when idle). SQLite's own checkpoint inside
+ * whichever commit crosses its threshold is off: it held that commit's requests for the copy's
  * duration.
  *
  * <h2>Durability</h2>
@@ -68,9 +69,6 @@ public final class SqliteEventLog implements EventLog {
   /** Upper bound of one transaction, so that one commit's latency stays bounded (entries). */
   static final int MAX_ENTRIES_PER_COMMIT = 20_000;
 
-  /** How often the writer checkpoints the WAL under continuous load (ms). */
-  private static final long CHECKPOINT_EVERY_MILLIS = 1_000;
-
   /**
    * Calls remembered for de-duplication, at most: about 56 MB. At a million calls a day the whole
    * 24-hour window fits; beyond that, the window is the last million calls.
@@ -88,6 +86,7 @@ public final class SqliteEventLog implements EventLog {
   private final BlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger pendingEntries = new AtomicInteger();
   private final Thread writer;
+  private final WalCheckpointer checkpointer;
   private final List<CommitListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean running = true;
   private volatile boolean writable = true;
@@ -105,18 +104,17 @@ public final class SqliteEventLog implements EventLog {
   /** The offset of the call inserted last in the current commit; the writer thread's. */
   private long offset;
 
-  /** When the writer last copied the WAL into the database file (ms, from the clock). */
-  private long lastCheckpointMillis;
-
   private SqliteEventLog(
       Connection writeConnection,
       Connection readConnection,
+      WalCheckpointer checkpointer,
       Clock clock,
       Duration dedupWindow,
       int maxPendingEntries,
       int dedupMaxCalls) {
     this.writeConnection = writeConnection;
     this.readConnection = readConnection;
+    this.checkpointer = checkpointer;
     this.clock = clock;
     this.dedupWindowMillis = dedupWindow.toMillis();
     this.maxPendingEntries = maxPendingEntries;
@@ -142,21 +140,25 @@ public final class SqliteEventLog implements EventLog {
       throw new IllegalArgumentException("maxPendingEntries <= 0: " + maxPendingEntries);
     }
     Connection write = SqliteFiles.connect(file);
+    WalCheckpointer checkpointer = null;
     try {
       SqliteFiles.migrate(write, EventLogSchema.MIGRATIONS);
       try (java.sql.Statement statement = write.createStatement()) {
-        statement.execute(
-            "PRAGMA wal_autocheckpoint = 0"); // the writer checkpoints itself, see checkpoint()
+        statement.execute("PRAGMA wal_autocheckpoint = 0"); // see WalCheckpointer
       }
       write.setAutoCommit(false);
       Connection read = SqliteFiles.connect(file);
+      checkpointer = WalCheckpointer.open(file);
       SqliteEventLog log =
-          new SqliteEventLog(write, read, clock, dedupWindow, maxPendingEntries, dedupMaxCalls);
+          new SqliteEventLog(
+              write, read, checkpointer, clock, dedupWindow, maxPendingEntries, dedupMaxCalls);
       log.keyUnkeyedCalls();
       log.loadRecent();
       log.writer.start();
+      checkpointer.start();
       return log;
     } catch (SQLException | RuntimeException e) {
+      if (checkpointer != null) checkpointer.close();
       write.close();
       throw e;
     }
@@ -231,7 +233,8 @@ public final class SqliteEventLog implements EventLog {
       }
       commit(group, entries);
       pendingEntries.addAndGet(-entries);
-      if (System.nanoTime() / 1_000_000 - lastCheckpointMillis >= CHECKPOINT_EVERY_MILLIS) {
+      checkpointer.committed();
+      if (checkpointer.takeFinishCue()) {
         checkpoint();
       }
     }
@@ -404,17 +407,12 @@ public final class SqliteEventLog implements EventLog {
   }
 
   /**
-   * Copies the WAL into the database file, after the futures of the last commit were completed, so
-   * that no acknowledgement waits for it (SQLite would otherwise do it inside a commit once the WAL
-   * passes its threshold). PASSIVE: it never blocks readers.
+   * Copies what is left of the WAL into the database file, between two commits, after the futures
+   * of the last one were completed, so that the next commit starts the WAL over. PASSIVE: it never
+   * blocks readers.
    */
   private void checkpoint() {
-    lastCheckpointMillis = System.nanoTime() / 1_000_000;
-    try (java.sql.Statement statement = writeConnection.createStatement()) {
-      statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
-    } catch (SQLException e) {
-      // housekeeping: the next one tries again
-    }
+    WalCheckpointer.checkpoint(writeConnection);
   }
 
   private void rollbackQuietly() {
@@ -510,6 +508,7 @@ public final class SqliteEventLog implements EventLog {
       return;
     }
     running = false;
+    checkpointer.close();
     writer.interrupt();
     try {
       writer.join(TimeUnit.SECONDS.toMillis(30));
