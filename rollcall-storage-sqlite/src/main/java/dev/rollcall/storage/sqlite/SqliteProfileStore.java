@@ -26,8 +26,17 @@ public final class SqliteProfileStore implements ProfileStore {
   /** Read connections; the Profile API's reads are short, and SQLite serves them in parallel. */
   private static final int READERS = 2;
 
+  /**
+   * How often the WAL is copied into the database file, beside the processor's commits (ms). Not as
+   * often as the event log's: the processor rewrites the same pages (a person's ids and traits,
+   * index pages) commit after commit, and each copy writes a page once however often it changed
+   * since the last.
+   */
+  private static final long CHECKPOINT_EVERY_MILLIS = 1_000;
+
   private final Statements writer;
   private final BlockingQueue<Statements> readers;
+  private final WalCheckpointer checkpointer;
 
   /** See {@link SqliteProfileWriter#MAX_CACHED_TRAITS}; smaller in tests. */
   volatile int maxCachedTraits = SqliteProfileWriter.MAX_CACHED_TRAITS;
@@ -35,10 +44,12 @@ public final class SqliteProfileStore implements ProfileStore {
   /** Whether any id is suppressed; read and written under the writer's lock. */
   private volatile boolean anySuppressed;
 
-  private SqliteProfileStore(Statements writer, BlockingQueue<Statements> readers)
+  private SqliteProfileStore(
+      Statements writer, BlockingQueue<Statements> readers, WalCheckpointer checkpointer)
       throws SQLException {
     this.writer = writer;
     this.readers = readers;
+    this.checkpointer = checkpointer;
     this.anySuppressed = writer.one("SELECT 1 FROM suppressed LIMIT 1") != null;
   }
 
@@ -58,17 +69,31 @@ public final class SqliteProfileStore implements ProfileStore {
   public static SqliteProfileStore open(Path file) throws SQLException {
     Connection write = SqliteFiles.connect(file, SqliteFiles.Durability.SURVIVE_PROCESS_CRASH);
     BlockingQueue<Statements> readers = new ArrayBlockingQueue<>(READERS);
+    WalCheckpointer checkpointer = null;
     try {
       MessageKey.register(write);
       SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
+      try (java.sql.Statement statement = write.createStatement()) {
+        statement.execute("PRAGMA wal_autocheckpoint = 0"); // see WalCheckpointer
+      }
       write.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
         readers.add(
             new Statements(
                 SqliteFiles.connect(file, SqliteFiles.Durability.SURVIVE_PROCESS_CRASH)));
       }
-      return new SqliteProfileStore(new Statements(write), readers);
+      checkpointer =
+          WalCheckpointer.open(
+              file,
+              SqliteFiles.Durability.SURVIVE_PROCESS_CRASH,
+              CHECKPOINT_EVERY_MILLIS,
+              "rollcall-profiles-checkpointer");
+      SqliteProfileStore store =
+          new SqliteProfileStore(new Statements(write), readers, checkpointer);
+      checkpointer.start();
+      return store;
     } catch (SQLException | RuntimeException e) {
+      if (checkpointer != null) checkpointer.close();
       write.close();
       for (Statements reader : readers) SqliteFiles.closeQuietly(reader.connection());
       throw e;
@@ -84,6 +109,10 @@ public final class SqliteProfileStore implements ProfileStore {
         T result = work.apply(changes);
         changes.flush();
         writer.connection().commit();
+        checkpointer.committed();
+        if (checkpointer.takeFinishCue()) {
+          WalCheckpointer.checkpoint(writer.connection()); // the rest, so that the WAL starts over
+        }
         return result;
       } catch (SQLException e) {
         rollback();
@@ -297,6 +326,7 @@ public final class SqliteProfileStore implements ProfileStore {
 
   @Override
   public void close() {
+    checkpointer.close();
     synchronized (writer) {
       writer.close();
       SqliteFiles.closeQuietly(writer.connection());

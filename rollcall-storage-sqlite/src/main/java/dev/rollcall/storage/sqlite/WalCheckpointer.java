@@ -8,17 +8,18 @@ import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Copies the event log's WAL into its database file on a thread and connection of its own, so that
- * the writer keeps committing (and acknowledging) while it copies.
+ * Copies a SQLite file's WAL into the database file on a thread and connection of its own, so that
+ * the file's writer keeps committing while it copies.
  *
  * <h2>Why not on the writer thread</h2>
  *
- * Under a load of 80,000 calls/s the log's WAL grows by about 80 MB a second. The writer copied
- * that into the database file and fsync'ed it once a second, a few hundred milliseconds during
- * which no commit happened and every request in flight waited: the collector's p99 latency was
- * about 0.5 s (BENCHMARKS.md, "Collector"). A PASSIVE checkpoint on another connection runs beside
- * the writer's commits: SQLite copies the frames committed before it started while new ones are
- * appended behind them.
+ * Under a load of 80,000 calls/s the event log's WAL grows by about 80 MB a second. Its writer
+ * copied that into the database file and fsync'ed it once a second, a few hundred milliseconds
+ * during which no commit happened and every request in flight waited: the collector's p99 latency
+ * was about 0.5 s (BENCHMARKS.md, "Collector"). The profile store's commits did the same inside the
+ * processor's thread, SQLite's automatic checkpoint. A PASSIVE checkpoint on another connection
+ * runs beside the writer's commits: SQLite copies the frames committed before it started while new
+ * ones are appended behind them.
  *
  * <h2>Why the writer still finishes it</h2>
  *
@@ -30,16 +31,6 @@ import java.util.concurrent.TimeUnit;
  * stall instead of a long one; its next commit starts the WAL over.
  */
 final class WalCheckpointer implements AutoCloseable {
-  /**
-   * How often the thread copies what was committed since its last round (ms). Often and small is
-   * better than rarely and large: each round ends by fsync'ing the database file, and while the
-   * disk writes that out the writer's own fsyncs wait. Under the collector's batch load
-   * (BENCHMARKS.md), rounds every 1,000 ms gave a p99 latency of 450–470 ms, every 250 ms 200–260
-   * ms, every 100 ms 160 ms. The log is only appended to, so close rounds copy almost no page
-   * twice.
-   */
-  static final long EVERY_MILLIS = 100;
-
   /** Frames (4 KiB pages) left uncopied below which the writer finishes the checkpoint: 4 MiB. */
   static final int FINISH_FRAMES = 1_024;
 
@@ -51,6 +42,7 @@ final class WalCheckpointer implements AutoCloseable {
   private static final int MAX_PASSES = 4;
 
   private final Connection connection;
+  private final long everyMillis;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile boolean finishCue;
@@ -58,15 +50,21 @@ final class WalCheckpointer implements AutoCloseable {
   /** Whether the writer committed since the last round: an idle log is left alone. */
   private volatile boolean committed;
 
-  private WalCheckpointer(Connection connection) {
+  private WalCheckpointer(Connection connection, long everyMillis, String threadName) {
     this.connection = connection;
-    this.thread = new Thread(this::loop, "rollcall-log-checkpointer");
+    this.everyMillis = everyMillis;
+    this.thread = new Thread(this::loop, threadName);
     this.thread.setDaemon(true);
   }
 
-  /** Opens its own connection to {@code file}; {@link #start} starts the thread. */
-  static WalCheckpointer open(Path file) throws SQLException {
-    return new WalCheckpointer(SqliteFiles.connect(file));
+  /**
+   * Opens its own connection to {@code file}; {@link #start} starts the thread, which copies what
+   * was committed every {@code everyMillis}.
+   */
+  static WalCheckpointer open(
+      Path file, SqliteFiles.Durability durability, long everyMillis, String threadName)
+      throws SQLException {
+    return new WalCheckpointer(SqliteFiles.connect(file, durability), everyMillis, threadName);
   }
 
   void start() {
@@ -91,7 +89,7 @@ final class WalCheckpointer implements AutoCloseable {
   private void loop() {
     while (running) {
       try {
-        Thread.sleep(EVERY_MILLIS);
+        Thread.sleep(everyMillis);
       } catch (InterruptedException e) {
         continue; // close() interrupts only to hurry the loop; the flag decides
       }
