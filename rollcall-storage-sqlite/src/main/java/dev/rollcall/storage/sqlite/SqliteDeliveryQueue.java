@@ -46,15 +46,24 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
           + " WHERE e.destination = d.destination AND e.person_key = d.person_key AND e.id < d.id"
           + " AND e.status IN ('PENDING', 'RETRYING')) ORDER BY d.id LIMIT ?";
 
+  /**
+   * How often the WAL is copied into the database file, beside the commits (ms): as the profile
+   * store's, since deliveries' rows are written again as their attempts go on.
+   */
+  private static final long CHECKPOINT_EVERY_MILLIS = 1_000;
+
   private final Statements writer;
   private final Statements reader;
+  private final WalCheckpointer checkpointer;
 
   /** The last {@code updated_at} written; read and written under the writer's lock. */
   private long lastStamp;
 
-  private SqliteDeliveryQueue(Statements writer, Statements reader) throws SQLException {
+  private SqliteDeliveryQueue(Statements writer, Statements reader, WalCheckpointer checkpointer)
+      throws SQLException {
     this.writer = writer;
     this.reader = reader;
+    this.checkpointer = checkpointer;
     Object max = writer.one("SELECT MAX(updated_at) FROM deliveries");
     this.lastStamp = max == null ? 0 : ((Number) max).longValue();
   }
@@ -63,13 +72,25 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
   public static SqliteDeliveryQueue open(Path file) {
     Connection write = null;
     Connection read = null;
+    WalCheckpointer checkpointer = null;
     try {
       write = SqliteFiles.connect(file, SqliteFiles.Durability.FSYNC_EACH_COMMIT);
       SqliteFiles.migrate(write, DeliverySchema.MIGRATIONS);
+      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       read = SqliteFiles.connect(file, SqliteFiles.Durability.FSYNC_EACH_COMMIT);
-      return new SqliteDeliveryQueue(new Statements(write), new Statements(read));
+      checkpointer =
+          WalCheckpointer.open(
+              file,
+              SqliteFiles.Durability.FSYNC_EACH_COMMIT,
+              CHECKPOINT_EVERY_MILLIS,
+              "rollcall-deliveries-checkpointer");
+      SqliteDeliveryQueue queue =
+          new SqliteDeliveryQueue(new Statements(write), new Statements(read), checkpointer);
+      checkpointer.start();
+      return queue;
     } catch (SQLException | RuntimeException e) {
+      if (checkpointer != null) checkpointer.close();
       if (write != null) SqliteFiles.closeQuietly(write);
       if (read != null) SqliteFiles.closeQuietly(read);
       throw failure("cannot open the delivery queue " + file, e);
@@ -243,6 +264,7 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
 
   @Override
   public void close() {
+    checkpointer.close();
     synchronized (writer) {
       writer.close();
       SqliteFiles.closeQuietly(writer.connection());
@@ -286,6 +308,7 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
       try {
         T result = work.run(writer);
         writer.connection().commit();
+        checkpointer.afterCommit(writer.connection());
         return result;
       } catch (SQLException e) {
         rollback();

@@ -152,9 +152,7 @@ public final class SqliteEventLog implements EventLog {
     WalCheckpointer checkpointer = null;
     try {
       SqliteFiles.migrate(write, EventLogSchema.MIGRATIONS);
-      try (java.sql.Statement statement = write.createStatement()) {
-        statement.execute("PRAGMA wal_autocheckpoint = 0"); // see WalCheckpointer
-      }
+      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       Connection read = SqliteFiles.connect(file);
       checkpointer =
@@ -247,10 +245,7 @@ public final class SqliteEventLog implements EventLog {
       }
       commit(group, entries);
       pendingEntries.addAndGet(-entries);
-      checkpointer.committed();
-      if (checkpointer.takeFinishCue()) {
-        checkpoint();
-      }
+      checkpointer.afterCommit(writeConnection);
     }
   }
 

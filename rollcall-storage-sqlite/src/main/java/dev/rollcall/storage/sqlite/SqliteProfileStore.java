@@ -73,9 +73,7 @@ public final class SqliteProfileStore implements ProfileStore {
     try {
       MessageKey.register(write);
       SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
-      try (java.sql.Statement statement = write.createStatement()) {
-        statement.execute("PRAGMA wal_autocheckpoint = 0"); // see WalCheckpointer
-      }
+      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
         readers.add(
@@ -109,10 +107,7 @@ public final class SqliteProfileStore implements ProfileStore {
         T result = work.apply(changes);
         changes.flush();
         writer.connection().commit();
-        checkpointer.committed();
-        if (checkpointer.takeFinishCue()) {
-          WalCheckpointer.checkpoint(writer.connection()); // the rest, so that the WAL starts over
-        }
+        checkpointer.afterCommit(writer.connection());
         return result;
       } catch (SQLException e) {
         rollback();

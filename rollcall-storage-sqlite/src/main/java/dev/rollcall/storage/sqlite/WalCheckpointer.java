@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * every frame copied. While the writer commits every few milliseconds, a checkpoint on another
  * thread never catches the WAL's end: under a steady load the file would grow without bound. So
  * this thread copies in passes until what is left is small ({@link #FINISH_FRAMES}), and then cues
- * the writer ({@link #takeFinishCue}), which copies that rest itself between two commits, a short
+ * the writer ({@link #afterCommit}), which copies that rest itself between two commits, a short
  * stall instead of a long one; its next commit starts the WAL over.
  */
 final class WalCheckpointer implements AutoCloseable {
@@ -71,19 +71,26 @@ final class WalCheckpointer implements AutoCloseable {
     thread.start();
   }
 
-  /** Called by the writer after each commit. */
-  void committed() {
-    committed = true;
+  /**
+   * Turns off SQLite's own checkpoint on the writer's connection, which copies the WAL inside
+   * whichever commit passes its threshold.
+   */
+  static void takeOverFrom(Connection writer) throws SQLException {
+    try (Statement statement = writer.createStatement()) {
+      statement.execute("PRAGMA wal_autocheckpoint = 0");
+    }
   }
 
   /**
-   * True once after each round of passes: the writer should now checkpoint itself, between two
-   * commits, to copy the little left and let its next commit start the WAL over.
+   * Called by the writer, on its connection, after each commit: when a round of passes has left
+   * little to copy, copies that rest, so that the next commit starts the WAL over.
    */
-  boolean takeFinishCue() {
-    if (!finishCue) return false;
-    finishCue = false;
-    return true;
+  void afterCommit(Connection writer) {
+    committed = true;
+    if (finishCue) {
+      finishCue = false;
+      checkpoint(writer);
+    }
   }
 
   private void loop() {

@@ -3,6 +3,7 @@ package dev.rollcall.storage.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rollcall.MessageType;
+import dev.rollcall.delivery.DeliveryQueue;
 import dev.rollcall.profile.CallApplier;
 import dev.rollcall.storage.AppendResult;
 import dev.rollcall.storage.LogEntry;
@@ -93,6 +94,31 @@ class WalCheckpointerTest {
                         }
                         return 0;
                       }));
+
+      assertThat(restarts)
+          .as("times the WAL started over under the load")
+          .isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void deliveryQueue_routerThatNeverPauses_walStillStartsOver() throws Exception {
+    try (SqliteDeliveryQueue queue = SqliteDeliveryQueue.open(dir.resolve("deliveries.db"))) {
+      byte[] message =
+          ("{\"padding\":\"" + "x".repeat(1_000) + "\"}").getBytes(StandardCharsets.UTF_8);
+      int[] calls = {0};
+      int restarts =
+          restartsUnderLoad(
+              dir.resolve("deliveries.db-wal"),
+              () -> {
+                List<DeliveryQueue.NewDelivery> deliveries = new ArrayList<>();
+                for (int i = 0; i < 100; i++, calls[0]++) {
+                  deliveries.add(
+                      new DeliveryQueue.NewDelivery("webhook", "p" + i, "m" + calls[0], message));
+                }
+                queue.enqueue(deliveries, 1_000L, calls[0]);
+                return 0;
+              });
 
       assertThat(restarts)
           .as("times the WAL started over under the load")
