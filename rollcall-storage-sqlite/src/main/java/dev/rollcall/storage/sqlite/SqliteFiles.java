@@ -28,7 +28,9 @@ final class SqliteFiles {
 
   /**
    * WAL pages (4 KiB each) after which a commit copies the WAL back into the database file: 64 MiB.
-   * SQLite's default, 1,000 pages, makes a busy store checkpoint on almost every commit.
+   * SQLite's default, 1,000 pages, makes a busy store checkpoint on almost every commit. Once open,
+   * each store's writer hands the copying to a {@link WalCheckpointer}; this holds for what comes
+   * before, such as migrations.
    */
   private static final int WAL_CHECKPOINT_PAGES = 16_384;
 
