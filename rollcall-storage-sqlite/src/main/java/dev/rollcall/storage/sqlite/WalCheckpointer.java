@@ -37,7 +37,7 @@ final class WalCheckpointer implements AutoCloseable {
   /**
    * Passes of one round at most: each copies what came during the one before, so the rest shrinks
    * as long as copying is faster than the load writes; when it is not, the writer finishes anyway
-   * after this many, copying the rest itself as it always did.
+   * after this many, copying the rest itself as the log's writer always did.
    */
   private static final int MAX_PASSES = 4;
 
@@ -47,7 +47,7 @@ final class WalCheckpointer implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean finishCue;
 
-  /** Whether the writer committed since the last round: an idle log is left alone. */
+  /** Whether the writer committed since the last round: an idle file is left alone. */
   private volatile boolean committed;
 
   private WalCheckpointer(Connection connection, long everyMillis, String threadName) {
