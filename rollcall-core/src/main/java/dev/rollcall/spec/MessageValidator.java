@@ -25,19 +25,11 @@ final class MessageValidator {
   record Valid(MessageType type, ClientDates dates) {}
 
   /**
-   * Checks {@code json} and returns its type.
+   * Checks {@code json}, settling its ids in place, and returns its type with the dates it had to
+   * read, so that the enricher does not read them again.
    *
    * @param impliedType the type named by the endpoint ({@code /v1/identify}), which wins over the
    *     body's {@code type}; null when the body must name it
-   */
-  static MessageType validate(ObjectNode json, MessageType impliedType)
-      throws InvalidMessageException {
-    return check(json, impliedType).type();
-  }
-
-  /**
-   * Checks {@code json} as {@link #validate} does, and hands on the dates it had to read, so that
-   * the enricher does not read them again.
    */
   static Valid check(ObjectNode json, MessageType impliedType) throws InvalidMessageException {
     MessageType type = type(json, impliedType);

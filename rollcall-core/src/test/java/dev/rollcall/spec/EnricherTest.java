@@ -22,13 +22,13 @@ class EnricherTest {
 
   private static ObjectNode enriched(Clock clock, String singleQuoted, String ip) {
     ObjectNode message = json(singleQuoted);
-    new Enricher(clock).enrich(message, ip);
+    new Enricher(clock).enrich(message, ip, ClientDates.read(message));
     return message;
   }
 
   private ObjectNode enriched(String singleQuoted) {
     ObjectNode message = json(singleQuoted);
-    enricher.enrich(message, null);
+    enricher.enrich(message, null, ClientDates.read(message));
     return message;
   }
 
@@ -132,7 +132,7 @@ class EnricherTest {
     message.set("timestamp", TestMessages.parse(jsonValue(clientTimestamp)));
     message.set("sentAt", TestMessages.parse(jsonValue(sentAt)));
 
-    enricher.enrich(message, null);
+    enricher.enrich(message, null, ClientDates.read(message));
 
     assertThat(text(message, "timestamp")).isEqualTo(expected);
     assertThat(Dates.parse(message.get("originalTimestamp")))
@@ -215,7 +215,7 @@ class EnricherTest {
                 + " 'sentAt': '2015-02-23T22:28:54.000Z'}");
     ObjectNode once = message.deepCopy();
 
-    enricher.enrich(message, null);
+    enricher.enrich(message, null, ClientDates.read(message));
 
     assertThat(message).isEqualTo(once);
   }

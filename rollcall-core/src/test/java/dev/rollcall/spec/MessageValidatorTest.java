@@ -440,7 +440,7 @@ class MessageValidatorTest {
   void validate_returnsTheTypeAndSettlesIdsInPlace() throws InvalidMessageException {
     ObjectNode message = json("{'type': 'group', 'userId': 7, 'anonymousId': '', 'groupId': 8}");
 
-    MessageType type = MessageValidator.validate(message, null);
+    MessageType type = MessageValidator.check(message, null).type();
 
     assertThat(type).isEqualTo(MessageType.GROUP);
     assertThat(message).isEqualTo(json("{'type': 'group', 'userId': '7', 'groupId': '8'}"));
@@ -450,7 +450,7 @@ class MessageValidatorTest {
   void validate_invalidMessage_throwsWithPathAndReason() {
     ObjectNode message = json("{'type': 'identify', 'userId': 'u1', 'traits': []}");
 
-    assertThatThrownBy(() -> MessageValidator.validate(message, null))
+    assertThatThrownBy(() -> MessageValidator.check(message, null).type())
         .isInstanceOf(InvalidMessageException.class)
         .hasMessage("traits: traits must be an object, not an array")
         .satisfies(

@@ -1,5 +1,6 @@
 package dev.rollcall.tests;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -265,7 +266,7 @@ public abstract class ProfileStoreContract {
   @Test
   void apply_storedCallNotReadable_isSkippedAndChangesNothing() {
     LogEntry good = calls.entry("{'type':'identify','messageId':'m1','userId':'u1'}");
-    String body = new String(good.json(), java.nio.charset.StandardCharsets.UTF_8);
+    String body = new String(good.json(), UTF_8);
     for (String unreadable :
         List.of("not json", "[1, 2]", body.substring(0, body.length() - 1), body + " {}")) {
       LogEntry entry =
@@ -276,7 +277,7 @@ public abstract class ProfileStoreContract {
               good.personKey(),
               good.type(),
               good.receivedAtMillis(),
-              unreadable.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              unreadable.getBytes(UTF_8));
 
       assertThat(apply(entry)).as(unreadable).isEqualTo(CallApplier.Result.UNREADABLE);
     }

@@ -76,12 +76,12 @@ public final class SqliteDeliveryQueue implements DeliveryQueue {
     try {
       write = SqliteFiles.connect(file, SqliteFiles.Durability.FSYNC_EACH_COMMIT);
       SqliteFiles.migrate(write, DeliverySchema.MIGRATIONS);
-      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       read = SqliteFiles.connect(file, SqliteFiles.Durability.FSYNC_EACH_COMMIT);
       checkpointer =
           WalCheckpointer.open(
               file,
+              write,
               SqliteFiles.Durability.FSYNC_EACH_COMMIT,
               CHECKPOINT_EVERY_MILLIS,
               "rollcall-deliveries-checkpointer");

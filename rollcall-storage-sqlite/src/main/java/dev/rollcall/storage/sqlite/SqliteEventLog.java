@@ -152,12 +152,12 @@ public final class SqliteEventLog implements EventLog {
     WalCheckpointer checkpointer = null;
     try {
       SqliteFiles.migrate(write, EventLogSchema.MIGRATIONS);
-      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       Connection read = SqliteFiles.connect(file);
       checkpointer =
           WalCheckpointer.open(
               file,
+              write,
               SqliteFiles.Durability.FSYNC_EACH_COMMIT,
               CHECKPOINT_EVERY_MILLIS,
               "rollcall-log-checkpointer");
@@ -231,8 +231,8 @@ public final class SqliteEventLog implements EventLog {
       } catch (InterruptedException e) {
         continue; // close() interrupts only to hurry the loop; the flag decides
       }
-      if (first == null) {
-        checkpoint();
+      if (first == null) { // idle: copy the rest of the WAL, so that the next commit starts it over
+        WalCheckpointer.checkpoint(writeConnection);
         continue;
       }
       group.clear();
@@ -413,15 +413,6 @@ public final class SqliteEventLog implements EventLog {
       }
       writeConnection.commit();
     }
-  }
-
-  /**
-   * Copies what is left of the WAL into the database file, between two commits, after the futures
-   * of the last one were completed, so that the next commit starts the WAL over. PASSIVE: it never
-   * blocks readers.
-   */
-  private void checkpoint() {
-    WalCheckpointer.checkpoint(writeConnection);
   }
 
   private void rollbackQuietly() {

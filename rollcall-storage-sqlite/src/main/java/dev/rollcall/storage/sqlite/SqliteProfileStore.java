@@ -73,7 +73,6 @@ public final class SqliteProfileStore implements ProfileStore {
     try {
       MessageKey.register(write);
       SqliteFiles.migrate(write, ProfileSchema.MIGRATIONS);
-      WalCheckpointer.takeOverFrom(write);
       write.setAutoCommit(false);
       for (int i = 0; i < READERS; i++) {
         readers.add(
@@ -83,6 +82,7 @@ public final class SqliteProfileStore implements ProfileStore {
       checkpointer =
           WalCheckpointer.open(
               file,
+              write,
               SqliteFiles.Durability.SURVIVE_PROCESS_CRASH,
               CHECKPOINT_EVERY_MILLIS,
               "rollcall-profiles-checkpointer");

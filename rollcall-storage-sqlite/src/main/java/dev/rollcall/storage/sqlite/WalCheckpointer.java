@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WalCheckpointer implements AutoCloseable {
   /** Frames (4 KiB pages) left uncopied below which the writer finishes the checkpoint: 4 MiB. */
-  static final int FINISH_FRAMES = 1_024;
+  private static final int FINISH_FRAMES = 1_024;
 
   /**
    * Passes of one round at most: each copies what came during the one before, so the rest shrinks
@@ -58,27 +58,26 @@ final class WalCheckpointer implements AutoCloseable {
   }
 
   /**
-   * Opens its own connection to {@code file}; {@link #start} starts the thread, which copies what
-   * was committed every {@code everyMillis}.
+   * Takes the copying over from {@code writer}, the file's one writing connection, whose own
+   * checkpoint (inside whichever commit passes SQLite's threshold) it turns off, and opens its own
+   * connection to {@code file}; {@link #start} starts the thread, which copies what was committed
+   * every {@code everyMillis}.
    */
   static WalCheckpointer open(
-      Path file, SqliteFiles.Durability durability, long everyMillis, String threadName)
+      Path file,
+      Connection writer,
+      SqliteFiles.Durability durability,
+      long everyMillis,
+      String threadName)
       throws SQLException {
+    try (Statement statement = writer.createStatement()) {
+      statement.execute("PRAGMA wal_autocheckpoint = 0");
+    }
     return new WalCheckpointer(SqliteFiles.connect(file, durability), everyMillis, threadName);
   }
 
   void start() {
     thread.start();
-  }
-
-  /**
-   * Turns off SQLite's own checkpoint on the writer's connection, which copies the WAL inside
-   * whichever commit passes its threshold.
-   */
-  static void takeOverFrom(Connection writer) throws SQLException {
-    try (Statement statement = writer.createStatement()) {
-      statement.execute("PRAGMA wal_autocheckpoint = 0");
-    }
   }
 
   /**
