@@ -35,6 +35,15 @@ public final class Processor implements AutoCloseable {
    */
   static final int MAX_GROWTH = 8;
 
+  /**
+   * Entries read from the log at a time within a chunk. A backlog's chunk grows to 16,000 calls;
+   * held whole, a chunk of calls near the 32 KB limit was about 500 MB, more than the heap the
+   * server's benchmarks give it (rollcall-bench's LargeCallsDrain ran out of memory under {@code
+   * -Xmx512m}), and even one of 1.3 KB calls was 20 MB that each young collection copied during the
+   * chunk's second or so. Read in slices, one slice is held at a time: 16 MB at most.
+   */
+  public static final int DEFAULT_READ_SLICE = 500;
+
   /** How long the loop sleeps without a wake-up before it looks at the log again (ms). */
   private static final long IDLE_POLL_MILLIS = 200;
 
@@ -51,6 +60,7 @@ public final class Processor implements AutoCloseable {
   private final EventLog log;
   private final ProfileStore store;
   private final int chunk;
+  private final int readSlice;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong suppressed = new AtomicLong();
   private final AtomicLong alreadyApplied = new AtomicLong();
@@ -64,10 +74,19 @@ public final class Processor implements AutoCloseable {
   private Thread thread;
 
   public Processor(EventLog log, ProfileStore store, int chunk) {
+    this(log, store, chunk, DEFAULT_READ_SLICE);
+  }
+
+  /**
+   * @param readSlice entries read from the log at a time ({@link #DEFAULT_READ_SLICE})
+   */
+  public Processor(EventLog log, ProfileStore store, int chunk, int readSlice) {
     if (chunk <= 0) throw new IllegalArgumentException("chunk <= 0: " + chunk);
+    if (readSlice <= 0) throw new IllegalArgumentException("readSlice <= 0: " + readSlice);
     this.log = log;
     this.store = store;
     this.chunk = chunk;
+    this.readSlice = readSlice;
   }
 
   /**
@@ -91,21 +110,24 @@ public final class Processor implements AutoCloseable {
     if (checkpoint < 0) {
       checkpoint = store.checkpoint();
     }
-    List<LogEntry> entries = log.read(checkpoint, size);
-    if (entries.isEmpty()) {
+    Chunk chunk = new Chunk(checkpoint, size);
+    if (!chunk.hasEntries()) {
       return 0;
     }
-    long last = entries.get(entries.size() - 1).offset();
     long[] counts =
         store.write(
             writer -> {
+              chunk.rewind(); // a store may run this again after a conflict
               long[] c = new long[CallApplier.Result.values().length];
-              for (LogEntry entry : entries) {
-                c[CallApplier.apply(writer, entry).ordinal()]++;
+              for (List<LogEntry> slice = chunk.next(); !slice.isEmpty(); slice = chunk.next()) {
+                for (LogEntry entry : slice) {
+                  c[CallApplier.apply(writer, entry).ordinal()]++;
+                }
               }
-              writer.setCheckpoint(last);
+              writer.setCheckpoint(chunk.last);
               return c;
             });
+    long last = chunk.last;
     applied.addAndGet(counts[CallApplier.Result.APPLIED.ordinal()]);
     alreadyApplied.addAndGet(counts[CallApplier.Result.ALREADY_APPLIED.ordinal()]);
     suppressed.addAndGet(counts[CallApplier.Result.SUPPRESSED.ordinal()]);
@@ -118,7 +140,60 @@ public final class Processor implements AutoCloseable {
           last);
     }
     checkpoint = last;
-    return entries.size();
+    return chunk.read;
+  }
+
+  /**
+   * The entries of one chunk, read from the log a slice at a time ({@link #readSlice}): the first
+   * slice before the transaction (no transaction for an empty log), each next one when the one
+   * before was applied. A slice is forgotten once handed out, so a transaction run again reads the
+   * chunk again from its start ({@link #rewind}).
+   */
+  private final class Chunk {
+    private final long start;
+    private final int size;
+    private List<LogEntry> first;
+    private boolean exhausted; // the last read found fewer entries than it asked for
+    int read;
+    long last;
+
+    Chunk(long after, int size) {
+      this.start = after;
+      this.size = size;
+      this.last = after;
+      this.first = readAfterLast();
+    }
+
+    /** Back to the chunk's start, unless nothing was handed out yet. */
+    void rewind() {
+      if (first != null) return;
+      last = start;
+      read = 0;
+      exhausted = false;
+    }
+
+    boolean hasEntries() {
+      return !first.isEmpty();
+    }
+
+    /** The next slice; empty when the chunk is full or the log has no more now. */
+    List<LogEntry> next() {
+      List<LogEntry> slice = first;
+      first = null;
+      if (slice == null) {
+        slice = read < size && !exhausted ? readAfterLast() : List.of();
+      }
+      return slice;
+    }
+
+    private List<LogEntry> readAfterLast() {
+      int limit = Math.min(readSlice, size - read);
+      List<LogEntry> slice = log.read(last, limit);
+      exhausted = slice.size() < limit;
+      read += slice.size();
+      if (!slice.isEmpty()) last = slice.get(slice.size() - 1).offset();
+      return slice;
+    }
   }
 
   /** Starts applying in a thread of its own until {@link #close()}. */
