@@ -16,19 +16,18 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * The processor draining a backlog of identify calls close to the collector's 32 KB limit (600
- * traits of 40 characters, about 30 KB stored), each a person of its own, on the embedded store:
- * prints the time and the heap's peak. Run it with the server's heap to see that a backlog of large
- * calls fits: {@code java -Xmx512m -cp rollcall-bench/target/benchmarks.jar
+ * The processor draining a backlog of identify calls close to the collector's 32 KB limit, each a
+ * person of its own, on the embedded store; prints the time it took. By default a call has 600
+ * traits of 40 characters (32 KB stored); {@code -Dtraits=1400 -DtraitLength=8} gives many small
+ * ones (31 KB). Run it with the heap the collector's benchmark gives the server, to see that a
+ * backlog of large calls fits in it: {@code java -Xmx512m -cp rollcall-bench/target/benchmarks.jar
  * dev.rollcall.bench.profile.LargeCallsDrain [calls, default 20000]}.
  *
- * <p>Before the processor read its chunks in slices, a chunk of a backlog (up to 16,000 calls) was
- * held whole, about 500 MB of such calls: this run ended in an {@link OutOfMemoryError} under
- * {@code -Xmx512m}.
+ * <p>Both ran out of memory under {@code -Xmx512m} before: the processor held a backlog's whole
+ * chunk (up to 16,000 calls, about 500 MB of these), and the profile store kept up to 4,096 trait
+ * documents of a transaction in memory however many traits each had.
  */
 public final class LargeCallsDrain {
-  private static final int TRAITS = 600;
-
   private LargeCallsDrain() {}
 
   public static void main(String[] args) throws Exception {
@@ -36,8 +35,9 @@ public final class LargeCallsDrain {
     Path dir = Files.createTempDirectory("rollcall-large-calls");
     MessageNormalizer normalizer = new MessageNormalizer(Clock.systemUTC());
     StringBuilder traits = new StringBuilder();
-    for (int i = 0; i < TRAITS; i++) {
-      traits.append(",\"trait").append(i).append("\":\"").append("x".repeat(40)).append('"');
+    int length = Integer.getInteger("traitLength", 40);
+    for (int i = 0; i < Integer.getInteger("traits", 600); i++) {
+      traits.append(",\"trait").append(i).append("\":\"").append("x".repeat(length)).append('"');
     }
     try (SqliteEventLog log =
             SqliteEventLog.open(

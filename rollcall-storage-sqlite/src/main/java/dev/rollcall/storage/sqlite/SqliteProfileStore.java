@@ -41,6 +41,9 @@ public final class SqliteProfileStore implements ProfileStore {
   /** See {@link SqliteProfileWriter#MAX_CACHED_TRAITS}; smaller in tests. */
   volatile int maxCachedTraits = SqliteProfileWriter.MAX_CACHED_TRAITS;
 
+  /** See {@link SqliteProfileWriter#MAX_CACHED_TRAIT_VALUES}; smaller in tests. */
+  volatile int maxCachedTraitValues = SqliteProfileWriter.MAX_CACHED_TRAIT_VALUES;
+
   /** Whether any id is suppressed; read and written under the writer's lock. */
   private volatile boolean anySuppressed;
 
@@ -103,7 +106,7 @@ public final class SqliteProfileStore implements ProfileStore {
     synchronized (writer) {
       try {
         SqliteProfileWriter changes =
-            new SqliteProfileWriter(writer, anySuppressed, maxCachedTraits);
+            new SqliteProfileWriter(writer, anySuppressed, maxCachedTraits, maxCachedTraitValues);
         T result = work.apply(changes);
         changes.flush();
         writer.connection().commit();

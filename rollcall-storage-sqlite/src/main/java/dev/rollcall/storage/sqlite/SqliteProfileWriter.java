@@ -61,15 +61,31 @@ final class SqliteProfileWriter implements ProfileWriter {
    */
   static final int MAX_CACHED_TRAITS = 4_096;
 
+  /**
+   * Trait values kept in the cached documents, all together, before they are written and forgotten:
+   * a bound on the memory of documents with many traits, 100 to 200 bytes of heap a value. A call
+   * within the 32 KB limit can set 1,400 traits, and 4,096 documents of those ran a 512 MB heap out
+   * (rollcall-bench's LargeCallsDrain with {@code -Dtraits=1400 -DtraitLength=8}); this keeps them
+   * to about 40 MB.
+   */
+  static final int MAX_CACHED_TRAIT_VALUES = 200_000;
+
   private final int maxCachedTraits;
+  private final int maxCachedTraitValues;
+
+  /** The values of the documents in {@link #traits}. */
+  private int cachedTraitValues;
 
   /**
    * @param anySuppressed whether the store has suppressed ids at all; when not, the look-up of
    *     every call's ids in the (empty) table is skipped
    * @param maxCachedTraits {@link #MAX_CACHED_TRAITS}, or fewer in tests
+   * @param maxCachedTraitValues {@link #MAX_CACHED_TRAIT_VALUES}, or fewer in tests
    */
-  SqliteProfileWriter(Statements sql, boolean anySuppressed, int maxCachedTraits) {
+  SqliteProfileWriter(
+      Statements sql, boolean anySuppressed, int maxCachedTraits, int maxCachedTraitValues) {
     this.maxCachedTraits = maxCachedTraits;
+    this.maxCachedTraitValues = maxCachedTraitValues;
     this.sql = sql;
     this.anySuppressed = anySuppressed;
   }
@@ -272,9 +288,9 @@ final class SqliteProfileWriter implements ProfileWriter {
   public Map<String, TraitValue> traits(String profileId) {
     Map<String, TraitValue> cached = traits.get(profileId);
     if (cached == null) {
-      if (traits.size() >= maxCachedTraits) flush();
+      if (cacheFull()) flush();
       cached = query(() -> readTraits(sql, profileId));
-      traits.put(profileId, cached);
+      cache(profileId, cached);
     }
     return new HashMap<>(cached);
   }
@@ -299,8 +315,8 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public void replaceTraits(String profileId, Map<String, TraitValue> traits) {
-    if (this.traits.size() >= maxCachedTraits && !this.traits.containsKey(profileId)) flush();
-    this.traits.put(profileId, new HashMap<>(traits));
+    if (cacheFull() && !this.traits.containsKey(profileId)) flush();
+    cache(profileId, new HashMap<>(traits));
     changedTraits.add(profileId);
   }
 
@@ -321,11 +337,28 @@ final class SqliteProfileWriter implements ProfileWriter {
         });
     changedTraits.clear();
     traits.clear();
+    cachedTraitValues = 0;
+  }
+
+  private boolean cacheFull() {
+    return traits.size() >= maxCachedTraits || cachedTraitValues >= maxCachedTraitValues;
+  }
+
+  private void cache(String profileId, Map<String, TraitValue> document) {
+    Map<String, TraitValue> replaced = traits.put(profileId, document);
+    cachedTraitValues += document.size() - (replaced == null ? 0 : replaced.size());
+  }
+
+  /** The values of the trait documents held now; for tests. */
+  int cachedTraitValues() {
+    return cachedTraitValues;
   }
 
   @Override
   public void absorb(String from, String into) {
-    traits.remove(from); // its row is deleted below: not to be written again by flush
+    // its row is deleted below: not to be written again by flush
+    Map<String, TraitValue> dropped = traits.remove(from);
+    if (dropped != null) cachedTraitValues -= dropped.size();
     changedTraits.remove(from);
     owners.clear();
     long fromRow = ProfileIds.row(from);

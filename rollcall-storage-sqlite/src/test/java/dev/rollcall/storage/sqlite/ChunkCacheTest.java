@@ -61,11 +61,66 @@ class ChunkCacheTest {
     }
   }
 
+  @Test
+  void oneTransaction_withFewTraitValuesCached_givesTheProfilesOfOneTransactionPerCall()
+      throws Exception {
+    Journeys journeys = Journeys.generate(11, 3_000);
+    List<LogEntry> entries = entries(journeys);
+
+    assertThat(snapshot("chunk.db", entries, entries.size(), journeys, 4_096, 20))
+        .isEqualTo(snapshot("each.db", entries, 1, journeys));
+  }
+
+  @Test
+  void documentsWithManyTraits_keepAtMostTheBudgetOfValuesInMemory() throws Exception {
+    Calls calls = new Calls();
+    StringBuilder traits = new StringBuilder("'email':'p@initech.com'");
+    for (int i = 1; i < 40; i++) traits.append(",'trait").append(i).append("':").append(i);
+    List<LogEntry> entries = new ArrayList<>();
+    for (int person = 0; person < 30; person++) {
+      entries.add(
+          calls.entry("{'type':'identify','userId':'u" + person + "','traits':{" + traits + "}}"));
+    }
+    try (SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
+      store.maxCachedTraitValues = 100;
+      List<Integer> held = new ArrayList<>();
+      store.write(
+          writer -> {
+            for (LogEntry entry : entries) {
+              CallApplier.apply(writer, entry);
+              held.add(((SqliteProfileWriter) writer).cachedTraitValues());
+            }
+            return null;
+          });
+
+      // the budget, and at most one document past it: the one that filled it
+      assertThat(held).allSatisfy(values -> assertThat(values).isLessThan(100 + 40));
+      assertThat(held).contains(120); // three documents, then written and forgotten
+      for (int person = 0; person < 30; person++) {
+        assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u" + person)).orElseThrow().traits())
+            .hasSize(40);
+      }
+    }
+  }
+
   private Set<String> snapshot(String file, List<LogEntry> entries, int chunk, Journeys journeys)
       throws Exception {
+    // far fewer documents kept than the chunk's people: written and forgotten mid-chunk too
+    return snapshot(
+        file, entries, chunk, journeys, 50, SqliteProfileWriter.MAX_CACHED_TRAIT_VALUES);
+  }
+
+  private Set<String> snapshot(
+      String file,
+      List<LogEntry> entries,
+      int chunk,
+      Journeys journeys,
+      int maxCachedTraits,
+      int maxCachedTraitValues)
+      throws Exception {
     try (SqliteProfileStore store = SqliteProfileStore.open(dir.resolve(file))) {
-      // far fewer documents kept than the chunk's people: written and forgotten mid-chunk too
-      store.maxCachedTraits = 50;
+      store.maxCachedTraits = maxCachedTraits;
+      store.maxCachedTraitValues = maxCachedTraitValues;
       for (int from = 0; from < entries.size(); from += chunk) {
         List<LogEntry> part = entries.subList(from, Math.min(entries.size(), from + chunk));
         store.write(
