@@ -41,8 +41,8 @@ public final class SqliteProfileStore implements ProfileStore {
   /** See {@link SqliteProfileWriter#MAX_CACHED_TRAITS}; smaller in tests. */
   volatile int maxCachedTraits = SqliteProfileWriter.MAX_CACHED_TRAITS;
 
-  /** See {@link SqliteProfileWriter#MAX_CACHED_TRAIT_VALUES}; smaller in tests. */
-  volatile int maxCachedTraitValues = SqliteProfileWriter.MAX_CACHED_TRAIT_VALUES;
+  /** See {@link SqliteProfileWriter#MAX_CACHED_TRAIT_BYTES}; smaller in tests. */
+  volatile long maxCachedTraitBytes = SqliteProfileWriter.MAX_CACHED_TRAIT_BYTES;
 
   /** Whether any id is suppressed; read and written under the writer's lock. */
   private volatile boolean anySuppressed;
@@ -106,7 +106,7 @@ public final class SqliteProfileStore implements ProfileStore {
     synchronized (writer) {
       try {
         SqliteProfileWriter changes =
-            new SqliteProfileWriter(writer, anySuppressed, maxCachedTraits, maxCachedTraitValues);
+            new SqliteProfileWriter(writer, anySuppressed, maxCachedTraits, maxCachedTraitBytes);
         T result = work.apply(changes);
         changes.flush();
         writer.connection().commit();

@@ -1,5 +1,6 @@
 package dev.rollcall.storage.sqlite;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileWriter;
@@ -10,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,30 +64,30 @@ final class SqliteProfileWriter implements ProfileWriter {
   static final int MAX_CACHED_TRAITS = 4_096;
 
   /**
-   * Trait values kept in the cached documents, all together, before they are written and forgotten:
-   * a bound on the memory of documents with many traits, 100 to 200 bytes of heap a value. A call
-   * within the 32 KB limit can set 1,400 traits, and 4,096 documents of those ran a 512 MB heap out
-   * (rollcall-bench's LargeCallsDrain with {@code -Dtraits=1400 -DtraitLength=8}); this keeps them
-   * to about 40 MB.
+   * The heap the cached documents may take, all together, before they are written and forgotten
+   * (bytes, estimated by {@link #heapBytes}): 32 MiB. The count above bounds documents of a few
+   * traits; this one bounds large ones. A call within the 32 KB limit can carry a 30 KB trait, or
+   * 1,400 small ones, and 4,096 documents of either ran a 512 MB heap out (rollcall-bench's
+   * LargeCallsDrain, and the collector under a load of such calls).
    */
-  static final int MAX_CACHED_TRAIT_VALUES = 200_000;
+  static final long MAX_CACHED_TRAIT_BYTES = 32L << 20;
 
   private final int maxCachedTraits;
-  private final int maxCachedTraitValues;
+  private final long maxCachedTraitBytes;
 
-  /** The values of the documents in {@link #traits}. */
-  private int cachedTraitValues;
+  /** The estimated heap of the documents in {@link #traits}, in bytes. */
+  private long cachedTraitBytes;
 
   /**
    * @param anySuppressed whether the store has suppressed ids at all; when not, the look-up of
    *     every call's ids in the (empty) table is skipped
    * @param maxCachedTraits {@link #MAX_CACHED_TRAITS}, or fewer in tests
-   * @param maxCachedTraitValues {@link #MAX_CACHED_TRAIT_VALUES}, or fewer in tests
+   * @param maxCachedTraitBytes {@link #MAX_CACHED_TRAIT_BYTES}, or fewer in tests
    */
   SqliteProfileWriter(
-      Statements sql, boolean anySuppressed, int maxCachedTraits, int maxCachedTraitValues) {
+      Statements sql, boolean anySuppressed, int maxCachedTraits, long maxCachedTraitBytes) {
     this.maxCachedTraits = maxCachedTraits;
-    this.maxCachedTraitValues = maxCachedTraitValues;
+    this.maxCachedTraitBytes = maxCachedTraitBytes;
     this.sql = sql;
     this.anySuppressed = anySuppressed;
   }
@@ -337,28 +339,56 @@ final class SqliteProfileWriter implements ProfileWriter {
         });
     changedTraits.clear();
     traits.clear();
-    cachedTraitValues = 0;
+    cachedTraitBytes = 0;
   }
 
   private boolean cacheFull() {
-    return traits.size() >= maxCachedTraits || cachedTraitValues >= maxCachedTraitValues;
+    return traits.size() >= maxCachedTraits || cachedTraitBytes >= maxCachedTraitBytes;
   }
 
   private void cache(String profileId, Map<String, TraitValue> document) {
     Map<String, TraitValue> replaced = traits.put(profileId, document);
-    cachedTraitValues += document.size() - (replaced == null ? 0 : replaced.size());
+    cachedTraitBytes += heapBytes(document) - (replaced == null ? 0 : heapBytes(replaced));
   }
 
-  /** The values of the trait documents held now; for tests. */
-  int cachedTraitValues() {
-    return cachedTraitValues;
+  /** The estimated heap of the trait documents held now, in bytes; for tests. */
+  long cachedTraitBytes() {
+    return cachedTraitBytes;
+  }
+
+  /**
+   * A rough estimate of the heap a document takes, in bytes (64-bit JVM, compressed pointers): a
+   * map entry, its {@link TraitValue} and name, and the value's nodes and strings.
+   */
+  static long heapBytes(Map<String, TraitValue> document) {
+    long bytes = 0;
+    for (Map.Entry<String, TraitValue> trait : document.entrySet()) {
+      bytes += 96 + trait.getKey().length() + heapBytes(trait.getValue().value());
+    }
+    return bytes;
+  }
+
+  private static long heapBytes(JsonNode value) {
+    if (value == null) return 0;
+    if (value.isTextual()) return 56 + value.textValue().length();
+    if (!value.isContainerNode()) return 24;
+    long bytes = 64;
+    if (value.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> fields = value.fields(); fields.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        bytes += 88 + field.getKey().length() + heapBytes(field.getValue());
+      }
+    } else {
+      for (JsonNode element : value) bytes += 8 + heapBytes(element);
+    }
+    return bytes;
   }
 
   @Override
   public void absorb(String from, String into) {
     // its row is deleted below: not to be written again by flush
     Map<String, TraitValue> dropped = traits.remove(from);
-    if (dropped != null) cachedTraitValues -= dropped.size();
+    if (dropped != null) cachedTraitBytes -= heapBytes(dropped);
     changedTraits.remove(from);
     owners.clear();
     long fromRow = ProfileIds.row(from);

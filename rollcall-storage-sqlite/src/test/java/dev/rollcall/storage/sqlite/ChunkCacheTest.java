@@ -62,43 +62,51 @@ class ChunkCacheTest {
   }
 
   @Test
-  void oneTransaction_withFewTraitValuesCached_givesTheProfilesOfOneTransactionPerCall()
+  void oneTransaction_withLittleHeapForDocuments_givesTheProfilesOfOneTransactionPerCall()
       throws Exception {
     Journeys journeys = Journeys.generate(11, 3_000);
     List<LogEntry> entries = entries(journeys);
 
-    assertThat(snapshot("chunk.db", entries, entries.size(), journeys, 4_096, 20))
+    assertThat(snapshot("chunk.db", entries, entries.size(), journeys, 4_096, 2_000))
         .isEqualTo(snapshot("each.db", entries, 1, journeys));
   }
 
   @Test
-  void documentsWithManyTraits_keepAtMostTheBudgetOfValuesInMemory() throws Exception {
+  void documentsWithLargeTraits_keepAtMostTheHeapBudgetInMemory() throws Exception {
     Calls calls = new Calls();
-    StringBuilder traits = new StringBuilder("'email':'p@initech.com'");
-    for (int i = 1; i < 40; i++) traits.append(",'trait").append(i).append("':").append(i);
+    String notes = "x".repeat(1_000);
     List<LogEntry> entries = new ArrayList<>();
     for (int person = 0; person < 30; person++) {
       entries.add(
-          calls.entry("{'type':'identify','userId':'u" + person + "','traits':{" + traits + "}}"));
+          calls.entry(
+              "{'type':'identify','userId':'u"
+                  + person
+                  + "','traits':{'email':'p"
+                  + person
+                  + "@initech.com','notes':'"
+                  + notes
+                  + "'}}"));
     }
     try (SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
-      store.maxCachedTraitValues = 100;
-      List<Integer> held = new ArrayList<>();
+      store.maxCachedTraitBytes = 5_000;
+      List<Long> held = new ArrayList<>();
       store.write(
           writer -> {
             for (LogEntry entry : entries) {
               CallApplier.apply(writer, entry);
-              held.add(((SqliteProfileWriter) writer).cachedTraitValues());
+              held.add(((SqliteProfileWriter) writer).cachedTraitBytes());
             }
             return null;
           });
 
+      long document = held.get(0); // about 1.3 KB: the notes and their names and nodes
+      assertThat(document).isBetween(1_000L, 2_000L);
       // the budget, and at most one document past it: the one that filled it
-      assertThat(held).allSatisfy(values -> assertThat(values).isLessThan(100 + 40));
-      assertThat(held).contains(120); // three documents, then written and forgotten
+      assertThat(held).allSatisfy(bytes -> assertThat(bytes).isLessThan(5_000 + document));
+      assertThat(held).contains(document, 4 * document); // four documents, then written
       for (int person = 0; person < 30; person++) {
         assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u" + person)).orElseThrow().traits())
-            .hasSize(40);
+            .containsKeys("email", "notes");
       }
     }
   }
@@ -106,8 +114,7 @@ class ChunkCacheTest {
   private Set<String> snapshot(String file, List<LogEntry> entries, int chunk, Journeys journeys)
       throws Exception {
     // far fewer documents kept than the chunk's people: written and forgotten mid-chunk too
-    return snapshot(
-        file, entries, chunk, journeys, 50, SqliteProfileWriter.MAX_CACHED_TRAIT_VALUES);
+    return snapshot(file, entries, chunk, journeys, 50, SqliteProfileWriter.MAX_CACHED_TRAIT_BYTES);
   }
 
   private Set<String> snapshot(
@@ -116,11 +123,11 @@ class ChunkCacheTest {
       int chunk,
       Journeys journeys,
       int maxCachedTraits,
-      int maxCachedTraitValues)
+      long maxCachedTraitBytes)
       throws Exception {
     try (SqliteProfileStore store = SqliteProfileStore.open(dir.resolve(file))) {
       store.maxCachedTraits = maxCachedTraits;
-      store.maxCachedTraitValues = maxCachedTraitValues;
+      store.maxCachedTraitBytes = maxCachedTraitBytes;
       for (int from = 0; from < entries.size(); from += chunk) {
         List<LogEntry> part = entries.subList(from, Math.min(entries.size(), from + chunk));
         store.write(
