@@ -70,19 +70,7 @@ final class OverloadTest {
       throws Exception {
     Path config = dir.resolve("rollcall.yaml");
     Files.writeString(config, "maxPendingCalls: 500\n");
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    server =
-        ServerProcess.start(
-            "overloaded",
-            List.of(
-                "--port", Integer.toString(port),
-                "--data", dir.resolve("data").toString(),
-                "--write-key", WRITE_KEY,
-                "--config", config.toString()),
-            dir.resolve("server-stderr.log"),
-            Duration.ofSeconds(30));
+    start(List.of("--config", config.toString()));
 
     double capacity = closedLoop(CAPACITY_CLIENTS, Duration.ofSeconds(4)).callsPerSecond();
     // three times the capacity, and never less than a floor: on a machine whose cores other work
@@ -145,6 +133,53 @@ final class OverloadTest {
     assertThat(light.acknowledged()).isPositive();
   }
 
+  /**
+   * Large calls: 512 requests in flight, each a batch of 15 calls of 31 KB (465 KB, within the
+   * limits), 240 MB of bodies at once. The log's bound counts calls, not bytes; before the
+   * collector kept a budget of bytes for the bodies it holds, this ran the server's heap out.
+   */
+  @Test
+  void manyLargeBatches_shedWith503AndRetryAfter_withoutRunningTheHeapOut() throws Exception {
+    start(List.of());
+    String padding = "x".repeat(30_000);
+    Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+    AtomicInteger withoutRetryAfter = new AtomicInteger();
+
+    long sent =
+        openLoop(
+            5_000,
+            15,
+            () -> batch(15, padding),
+            Duration.ofSeconds(8),
+            statuses,
+            withoutRetryAfter);
+
+    System.out.printf(
+        "overload test, large calls: %d batches of 15 calls of 31 KB: answers %s%n",
+        sent, statuses);
+    assertThat(statuses.keySet()).as("answers").isSubsetOf(200, 503);
+    assertThat(statuses.getOrDefault(503, new AtomicInteger()).get()).as("shed").isPositive();
+    assertThat(withoutRetryAfter.get()).as("503s without Retry-After").isZero();
+    assertThat(server.isAlive()).as("the server is still running (no OutOfMemoryError)").isTrue();
+    assertThat(closedLoop(2, Duration.ofSeconds(2)).acknowledged()).isPositive();
+  }
+
+  private void start(List<String> options) throws Exception {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    List<String> arguments =
+        new java.util.ArrayList<>(
+            List.of(
+                "--port", Integer.toString(port),
+                "--data", dir.resolve("data").toString(),
+                "--write-key", WRITE_KEY));
+    arguments.addAll(options);
+    server =
+        ServerProcess.start(
+            "overloaded", arguments, dir.resolve("server-stderr.log"), Duration.ofSeconds(30));
+  }
+
   private record Load(long acknowledged, long shed, double seconds) {
     double callsPerSecond() {
       return acknowledged / seconds;
@@ -190,7 +225,18 @@ final class OverloadTest {
       Map<Integer, AtomicInteger> statuses,
       AtomicInteger withoutRetryAfter)
       throws Exception {
-    long intervalNanos = (long) (1e9 * BATCH / callsPerSecond);
+    return openLoop(callsPerSecond, BATCH, this::batch, length, statuses, withoutRetryAfter);
+  }
+
+  private long openLoop(
+      double callsPerSecond,
+      int callsPerRequest,
+      java.util.function.Supplier<HttpRequest> requests,
+      Duration length,
+      Map<Integer, AtomicInteger> statuses,
+      AtomicInteger withoutRetryAfter)
+      throws Exception {
+    long intervalNanos = (long) (1e9 * callsPerRequest / callsPerSecond);
     // as many clients as a busy site has servers talking to Rollcall; above the server's backlog
     Semaphore inFlight = new Semaphore(IN_FLIGHT);
     long start = System.nanoTime();
@@ -201,7 +247,7 @@ final class OverloadTest {
       if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
       inFlight.acquire();
       sent++;
-      http.sendAsync(batch(), HttpResponse.BodyHandlers.discarding())
+      http.sendAsync(requests.get(), HttpResponse.BodyHandlers.discarding())
           .whenComplete(
               (response, failure) -> {
                 inFlight.release();
@@ -220,15 +266,22 @@ final class OverloadTest {
   }
 
   private HttpRequest batch() {
+    return batch(BATCH, "");
+  }
+
+  /** A batch of {@code calls} identify calls, each with a {@code padding} trait of that text. */
+  private HttpRequest batch(int calls, String padding) {
     int n = batchNumber.incrementAndGet();
     StringBuilder body = new StringBuilder("{\"batch\": [");
-    for (int i = 0; i < BATCH; i++) {
+    for (int i = 0; i < calls; i++) {
       if (i > 0) body.append(',');
       body.append("{\"type\": \"identify\", \"userId\": \"user-")
           .append((n * 31 + i) % 5_000)
           .append("\", \"traits\": {\"plan\": \"premium\", \"logins\": ")
           .append(i)
-          .append(", \"email\": \"someone@example.com\"}}");
+          .append(", \"email\": \"someone@example.com\"")
+          .append(padding.isEmpty() ? "" : ", \"padding\": \"" + padding + "\"")
+          .append("}}");
     }
     body.append("]}");
     return HttpRequest.newBuilder(uri("/v1/batch"))

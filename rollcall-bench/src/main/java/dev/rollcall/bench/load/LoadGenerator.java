@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  * spec's complete example (a unique {@code userId} and {@code messageId} per call) either as
  * batches to {@code /v1/batch} or one by one to {@code /v1/identify}, and reports the events per
  * second acknowledged with a 200 (Rollcall sends a 200 only once the calls are durable) and the
- * request latency.
+ * request latency. {@code --pad-bytes N} adds a trait of N characters to each call, for calls up to
+ * the collector's 32 KB limit.
  *
  * <p>Run: {@code java -cp rollcall-bench/target/benchmarks.jar
  * dev.rollcall.bench.load.LoadGenerator --url http://127.0.0.1:8080 --write-key KEY --mode batch}.
@@ -79,7 +80,8 @@ public final class LoadGenerator {
 
   private LoadGenerator(Options options) throws IOException {
     this.options = options;
-    this.template = Template.of(options.batch() ? options.batchSize : 1, options.batch());
+    this.template =
+        Template.of(options.batch() ? options.batchSize : 1, options.batch(), options.padBytes);
   }
 
   private Result run() throws InterruptedException {
@@ -303,11 +305,16 @@ public final class LoadGenerator {
       this.slots = slots;
     }
 
-    static Template of(int calls, boolean batch) throws IOException {
+    /**
+     * @param padBytes the length of a {@code padding} trait added to each call, 0 for none: large
+     *     calls, up to the collector's 32 KB limit, from the same example
+     */
+    static Template of(int calls, boolean batch, int padBytes) throws IOException {
       String run = UUID.randomUUID().toString(); // keeps ids unique across runs on one store
       String slot = new String(SLOT, StandardCharsets.US_ASCII);
       String call =
           completeExample()
+              .replace("\"traits\":{", "\"traits\":{" + padding(padBytes))
               .replace("\"97980cfea0067\"", "\"bench-" + run.substring(0, 8) + "-" + slot + "\"")
               // still a UUID: 24 characters of the run's, then 12 digits
               .replace(
@@ -345,6 +352,10 @@ public final class LoadGenerator {
         }
       }
       return Buffer.buffer(out);
+    }
+
+    private static String padding(int bytes) {
+      return bytes == 0 ? "" : "\"padding\":\"" + "x".repeat(bytes) + "\",";
     }
 
     /** The spec's complete example on one line, as the benchmarks' resource holds it. */
@@ -386,6 +397,7 @@ public final class LoadGenerator {
     int batchSize = 100;
     int connections = 64;
     int threads = 1;
+    int padBytes = 0;
     long durationNanos = TimeUnit.SECONDS.toNanos(20);
     long warmupNanos = TimeUnit.SECONDS.toNanos(5);
 
@@ -413,13 +425,18 @@ public final class LoadGenerator {
           case "--threads" -> o.threads = Integer.parseInt(value);
           case "--duration" -> o.durationNanos = nanos(value);
           case "--warmup" -> o.warmupNanos = nanos(value);
+          case "--pad-bytes" -> o.padBytes = Integer.parseInt(value);
           default -> usage("unknown option " + name);
         }
       }
       if (!o.mode.equals("batch") && !o.mode.equals("single")) {
         usage("--mode is batch or single, not " + o.mode);
       }
-      if (o.url.getHost() == null || o.batchSize < 1 || o.connections < 1 || o.threads < 1) {
+      if (o.url.getHost() == null
+          || o.batchSize < 1
+          || o.connections < 1
+          || o.threads < 1
+          || o.padBytes < 0) {
         usage("--url needs a host; sizes and counts must be positive");
       }
       if (o.durationNanos <= 0) {
@@ -448,7 +465,7 @@ public final class LoadGenerator {
       System.err.println(
           "usage: LoadGenerator [--url http://127.0.0.1:8080] [--write-key bench-key]"
               + " [--mode batch|single] [--batch-size 100] [--connections 64] [--threads 1]"
-              + " [--duration 20s] [--warmup 5s]");
+              + " [--duration 20s] [--warmup 5s] [--pad-bytes 0]");
       System.exit(problem == null ? 0 : 2);
     }
   }

@@ -76,6 +76,7 @@ public final class Collector implements Handler<HttpServerRequest> {
   private final CallFeed feed;
   private final Clock clock;
   private final RateLimiter limiter;
+  private final InFlightBytes inFlight = InFlightBytes.ofHeap();
 
   public Collector(
       Vertx vertx,
@@ -106,11 +107,8 @@ public final class Collector implements Handler<HttpServerRequest> {
     }
     if (log.isOverloaded()) {
       // shed before reading and parsing the body: under overload the CPU goes to the calls
-      // already accepted, and to /health; the body is not read, so the connection is not reused
-      metrics.request(endpoint.metricName(), 503);
-      response.putHeader("Connection", "close");
-      JsonResponses.retryLater(
-          response, 503, RETRY_AFTER_OVERLOADED, "the server is busy; retry later");
+      // already accepted, and to /health
+      shed(endpoint, response);
       return;
     }
     String headerKey = basicAuthUser(request.getHeader("Authorization"));
@@ -141,12 +139,24 @@ public final class Collector implements Handler<HttpServerRequest> {
           JsonResponses.error("Content-Encoding must be gzip or absent, not " + encoding));
       return;
     }
+    InFlightBytes.Reservation held = inFlight.open();
+    if (held == null) {
+      shed(endpoint, response);
+      return;
+    }
+    response.endHandler(v -> held.release());
+    response.closeHandler(v -> held.release());
     int limit = endpoint.isBatch() ? BodyLimits.MAX_REQUEST_BYTES : BodyLimits.MAX_MESSAGE_BYTES;
-    Buffer body = Buffer.buffer();
+    // the body's size when the client gave it: a buffer that grows by doubling to a 465 KB batch
+    // takes a whole 1 MB region of the heap (G1's "humongous" objects start at half a region)
+    Buffer body = Buffer.buffer(initialCapacity(request.getHeader("Content-Length"), limit));
     boolean[] tooLarge = {false};
+    // over the bodies' budget: the rest is read and dropped, then a 503, so that the client reads
+    // the answer instead of a connection reset while it sends
+    boolean[] busy = {false};
     request.handler(
         chunk -> {
-          if (tooLarge[0]) {
+          if (tooLarge[0] || busy[0]) {
             return;
           }
           if (body.length() + chunk.length() > limit) {
@@ -156,14 +166,21 @@ public final class Collector implements Handler<HttpServerRequest> {
             request.connection().close();
             return;
           }
+          if (!held.grow(chunk.length())) {
+            busy[0] = true;
+            held.release();
+            return;
+          }
           body.appendBuffer(chunk);
         });
     request.endHandler(
         end -> {
-          if (!tooLarge[0]) {
+          if (busy[0]) {
+            shed(endpoint, response);
+          } else if (!tooLarge[0]) {
             metrics.bodyBytes(body.length());
             try {
-              take(request, endpoint, body.getBytes(), gzip, limit, headerKey, headerSource);
+              take(request, endpoint, body.getBytes(), gzip, limit, headerKey, headerSource, held);
             } catch (RuntimeException e) {
               internalError(endpoint, response, e);
             }
@@ -173,6 +190,28 @@ public final class Collector implements Handler<HttpServerRequest> {
     request.resume();
   }
 
+  /** The Content-Length when it is a number within the limit, else a small start (bytes). */
+  private static int initialCapacity(String contentLength, int limit) {
+    try {
+      long length = contentLength == null ? -1 : Long.parseLong(contentLength.trim());
+      return length >= 0 && length <= limit ? (int) length : 1_024;
+    } catch (NumberFormatException e) {
+      return 1_024;
+    }
+  }
+
+  /**
+   * A 503 with Retry-After, for a server too busy to take the request (its log overloaded, or the
+   * bodies it holds at their budget); the body is not read (or not all of it), so the connection is
+   * not reused.
+   */
+  private void shed(Endpoint endpoint, HttpServerResponse response) {
+    metrics.request(endpoint.metricName(), 503);
+    response.putHeader("Connection", "close");
+    JsonResponses.retryLater(
+        response, 503, RETRY_AFTER_OVERLOADED, "the server is busy; retry later");
+  }
+
   private void take(
       HttpServerRequest request,
       Endpoint endpoint,
@@ -180,11 +219,17 @@ public final class Collector implements Handler<HttpServerRequest> {
       boolean gzip,
       int limit,
       String headerKey,
-      String sourceId) {
+      String sourceId,
+      InFlightBytes.Reservation held) {
     HttpServerResponse response = request.response();
     if (gzip) {
       try {
+        int compressed = body.length;
         body = Bodies.gunzip(body, limit);
+        if (!held.grow(body.length - compressed)) {
+          shed(endpoint, response);
+          return;
+        }
       } catch (Bodies.TooLargeException e) {
         publishRejected(
             endpoint,
