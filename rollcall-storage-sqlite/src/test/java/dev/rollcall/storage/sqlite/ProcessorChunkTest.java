@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,68 +34,70 @@ class ProcessorChunkTest {
   @TempDir Path dir;
   private final Calls calls = new Calls();
   private int users;
+  private SqliteEventLog sqlite;
+  private SqliteProfileStore store;
+
+  @BeforeEach
+  void open() throws Exception {
+    sqlite =
+        SqliteEventLog.open(
+            dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
+    store = SqliteProfileStore.open(dir.resolve("profiles.db"));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+    sqlite.close();
+  }
 
   @Test
   void drain_backlog_doublesTheChunkUpToEightTimes_thenStartsSmallAgain() throws Exception {
-    try (SqliteEventLog sqlite =
-            SqliteEventLog.open(
-                dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
-        SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
-      RecordingLog log = new RecordingLog(sqlite);
-      append(sqlite, 250);
-      try (Processor processor = new Processor(log, store, 10)) {
-        assertThat(processor.drain()).isEqualTo(250);
-        assertThat(log.limits).containsExactly(10, 20, 40, 80, 80, 80);
+    RecordingLog log = new RecordingLog(sqlite);
+    append(sqlite, 250);
+    try (Processor processor = new Processor(log, store, 10)) {
+      assertThat(processor.drain()).isEqualTo(250);
+      assertThat(log.limits).containsExactly(10, 20, 40, 80, 80, 80);
 
-        log.limits.clear();
-        append(sqlite, 5);
-        assertThat(processor.drain()).isEqualTo(5);
-        assertThat(log.limits).containsExactly(10);
-        assertThat(processor.applied()).isEqualTo(255);
-      }
-      assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u254"))).isPresent();
+      log.limits.clear();
+      append(sqlite, 5);
+      assertThat(processor.drain()).isEqualTo(5);
+      assertThat(log.limits).containsExactly(10);
+      assertThat(processor.applied()).isEqualTo(255);
     }
+    assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u254"))).isPresent();
   }
 
   @Test
   void drain_chunkLargerThanTheReadSlice_readsTheLogASliceAtATime() throws Exception {
-    try (SqliteEventLog sqlite =
-            SqliteEventLog.open(
-                dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
-        SqliteProfileStore store = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
-      RecordingLog log = new RecordingLog(sqlite);
-      append(sqlite, 250);
-      try (Processor processor = new Processor(log, store, 100, 30)) {
-        assertThat(processor.drain()).isEqualTo(250);
-        // a chunk of 100 (its last slice 10), then one of 200 that finds 150 and the log's end
-        assertThat(log.limits).containsExactly(30, 30, 30, 10, 30, 30, 30, 30, 30, 30);
-        assertThat(processor.applied()).isEqualTo(250);
-        assertThat(processor.checkpoint()).isEqualTo(250);
-      }
-      for (int i = 0; i < 250; i++) {
-        assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u" + i))).as("u" + i).isPresent();
-      }
+    RecordingLog log = new RecordingLog(sqlite);
+    append(sqlite, 250);
+    try (Processor processor = new Processor(log, store, 100, 30)) {
+      assertThat(processor.drain()).isEqualTo(250);
+      // a chunk of 100 (its last slice 10), then one of 200 that finds 150 and the log's end
+      assertThat(log.limits).containsExactly(30, 30, 30, 10, 30, 30, 30, 30, 30, 30);
+      assertThat(processor.applied()).isEqualTo(250);
+      assertThat(processor.checkpoint()).isEqualTo(250);
     }
+    assertEveryUserHasAProfile(250);
   }
 
   @Test
   void drain_transactionRunAgain_readsItsChunkAgainFromTheStart() throws Exception {
-    try (SqliteEventLog log =
-            SqliteEventLog.open(
-                dir.resolve("events.db"), Clock.systemUTC(), Duration.ofHours(24), 1_000_000);
-        SqliteProfileStore sqlite = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
-      append(log, 95);
-      // as PostgreSQL's store does after a lock conflict: the first run is rolled back
-      ProfileStore store = new RunsEachWriteTwice(sqlite);
-      try (Processor processor = new Processor(log, store, 40, 15)) {
-        assertThat(processor.drain()).isEqualTo(95);
-        assertThat(processor.applied()).isEqualTo(95);
-        assertThat(processor.alreadyApplied()).isZero();
-      }
-      assertThat(sqlite.checkpoint()).isEqualTo(95);
-      for (int i = 0; i < 95; i++) {
-        assertThat(sqlite.find(ExternalId.of(IdKind.USER_ID, "u" + i))).as("u" + i).isPresent();
-      }
+    append(sqlite, 95);
+    // as PostgreSQL's store does after a lock conflict: the first run is rolled back
+    try (Processor processor = new Processor(sqlite, new RunsEachWriteTwice(store), 40, 15)) {
+      assertThat(processor.drain()).isEqualTo(95);
+      assertThat(processor.applied()).isEqualTo(95);
+      assertThat(processor.alreadyApplied()).isZero();
+    }
+    assertThat(store.checkpoint()).isEqualTo(95);
+    assertEveryUserHasAProfile(95);
+  }
+
+  private void assertEveryUserHasAProfile(int users) {
+    for (int i = 0; i < users; i++) {
+      assertThat(store.find(ExternalId.of(IdKind.USER_ID, "u" + i))).as("u" + i).isPresent();
     }
   }
 
