@@ -32,7 +32,7 @@ final class InFlightBytes {
     this.budget = budget;
   }
 
-  /** A sixteenth of the heap the JVM may use. */
+  /** An eighth of the heap the JVM may use. */
   static InFlightBytes ofHeap() {
     return new InFlightBytes(Runtime.getRuntime().maxMemory() / 8);
   }
