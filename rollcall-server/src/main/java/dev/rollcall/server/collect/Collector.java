@@ -202,8 +202,8 @@ public final class Collector implements Handler<HttpServerRequest> {
 
   /**
    * A 503 with Retry-After, for a server too busy to take the request (its log overloaded, or the
-   * bodies it holds at their budget); the body is not read (or not all of it), so the connection is
-   * not reused.
+   * bodies it holds at their budget). The connection is closed after it: a request shed on arrival
+   * leaves its body unread on it.
    */
   private void shed(Endpoint endpoint, HttpServerResponse response) {
     metrics.request(endpoint.metricName(), 503);

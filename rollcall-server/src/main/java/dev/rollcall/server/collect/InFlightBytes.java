@@ -45,11 +45,6 @@ final class InFlightBytes {
     return held.get() >= budget ? null : new Reservation();
   }
 
-  /** Bytes reserved now. */
-  long held() {
-    return held.get();
-  }
-
   /**
    * The bytes one request holds, grown as its body arrives (and is inflated), so that a client that
    * stalls holds only what it sent; given back once, however often {@link #release} is called.

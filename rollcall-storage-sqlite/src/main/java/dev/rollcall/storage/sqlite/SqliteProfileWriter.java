@@ -52,7 +52,10 @@ final class SqliteProfileWriter implements ProfileWriter {
    * call reads and writes its profile's traits, and the document, not the call, is the unit of
    * work.
    */
-  private final Map<String, Map<String, TraitValue>> traits = new HashMap<>();
+  private final Map<String, CachedDocument> traits = new HashMap<>();
+
+  /** A cached trait document, with its estimated heap ({@link #heapBytes}), reckoned once. */
+  private record CachedDocument(Map<String, TraitValue> traits, long bytes) {}
 
   /** Profiles whose traits changed since the last {@link #flush}, in the order they changed. */
   private final Set<String> changedTraits = new LinkedHashSet<>();
@@ -288,13 +291,12 @@ final class SqliteProfileWriter implements ProfileWriter {
 
   @Override
   public Map<String, TraitValue> traits(String profileId) {
-    Map<String, TraitValue> cached = traits.get(profileId);
+    CachedDocument cached = traits.get(profileId);
     if (cached == null) {
       if (cacheFull()) flush();
-      cached = query(() -> readTraits(sql, profileId));
-      cache(profileId, cached);
+      cached = cache(profileId, query(() -> readTraits(sql, profileId)));
     }
-    return new HashMap<>(cached);
+    return new HashMap<>(cached.traits());
   }
 
   static Map<String, TraitValue> readTraits(Statements sql, String profileId) throws SQLException {
@@ -333,7 +335,7 @@ final class SqliteProfileWriter implements ProfileWriter {
             sql.update(
                 "INSERT OR REPLACE INTO traits (profile_id, doc) VALUES (?, ?)",
                 ProfileIds.row(profileId),
-                TraitDocument.write(traits.get(profileId)));
+                TraitDocument.write(traits.get(profileId).traits()));
           }
           return null;
         });
@@ -346,9 +348,11 @@ final class SqliteProfileWriter implements ProfileWriter {
     return traits.size() >= maxCachedTraits || cachedTraitBytes >= maxCachedTraitBytes;
   }
 
-  private void cache(String profileId, Map<String, TraitValue> document) {
-    Map<String, TraitValue> replaced = traits.put(profileId, document);
-    cachedTraitBytes += heapBytes(document) - (replaced == null ? 0 : heapBytes(replaced));
+  private CachedDocument cache(String profileId, Map<String, TraitValue> document) {
+    CachedDocument cached = new CachedDocument(document, heapBytes(document));
+    CachedDocument replaced = traits.put(profileId, cached);
+    cachedTraitBytes += cached.bytes() - (replaced == null ? 0 : replaced.bytes());
+    return cached;
   }
 
   /** The estimated heap of the trait documents held now, in bytes; for tests. */
@@ -387,8 +391,8 @@ final class SqliteProfileWriter implements ProfileWriter {
   @Override
   public void absorb(String from, String into) {
     // its row is deleted below: not to be written again by flush
-    Map<String, TraitValue> dropped = traits.remove(from);
-    if (dropped != null) cachedTraitBytes -= heapBytes(dropped);
+    CachedDocument dropped = traits.remove(from);
+    if (dropped != null) cachedTraitBytes -= dropped.bytes();
     changedTraits.remove(from);
     owners.clear();
     long fromRow = ProfileIds.row(from);
