@@ -276,14 +276,19 @@ public final class RollcallServer implements AutoCloseable {
         : RateLimiter.NONE;
   }
 
-  /** Host, port, no compression, and HTTPS when a certificate and key are configured. */
+  /**
+   * Host, port, the idle timeout, no compression, and HTTPS when a certificate and key are
+   * configured.
+   */
   static HttpServerOptions httpOptions(ServerConfig config) {
     HttpServerOptions options =
         new HttpServerOptions()
             .setHost(config.host())
             .setPort(config.port())
             .setCompressionSupported(false)
-            .setDecompressionSupported(false);
+            .setDecompressionSupported(false)
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()));
     if (config.tls()) {
       options
           .setSsl(true)

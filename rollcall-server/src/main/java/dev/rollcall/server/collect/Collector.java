@@ -148,39 +148,53 @@ public final class Collector implements Handler<HttpServerRequest> {
     response.closeHandler(v -> held.release());
     int limit = endpoint.isBatch() ? BodyLimits.MAX_REQUEST_BYTES : BodyLimits.MAX_MESSAGE_BYTES;
     // the body's size when the client gave it: a buffer that grows by doubling to a 465 KB batch
-    // takes a whole 1 MB region of the heap (G1's "humongous" objects start at half a region)
-    Buffer body = Buffer.buffer(initialCapacity(request.getHeader("Content-Length"), limit));
+    // takes a whole 1 MB region of the heap (G1's "humongous" objects start at half a region);
+    // allocated now, so reserved now, before a byte of the body has come
+    int capacity = initialCapacity(request.getHeader("Content-Length"), limit);
+    if (!held.growTo(capacity)) {
+      held.release();
+      shed(endpoint, response);
+      return;
+    }
+    Buffer[] body = {Buffer.buffer(capacity)};
     boolean[] tooLarge = {false};
-    // over the bodies' budget: the rest is read and dropped, then a 503, so that the client reads
-    // the answer instead of a connection reset while it sends
-    boolean[] busy = {false};
     request.handler(
         chunk -> {
-          if (tooLarge[0] || busy[0]) {
+          if (tooLarge[0] || body[0] == null) {
             return;
           }
-          if (body.length() + chunk.length() > limit) {
+          if (body[0].length() + chunk.length() > limit) {
             tooLarge[0] = true;
             publishRejected(endpoint, null, null, "the body is larger than the limit", "", 413);
             tooLarge(endpoint, response, limit);
             request.connection().close();
             return;
           }
-          if (!held.grow(chunk.length())) {
-            busy[0] = true;
+          if (!held.growTo(body[0].length() + chunk.length())) {
+            // over the bodies' budget: the rest is read and dropped, then a 503, so that the
+            // client reads the answer instead of a connection reset while it sends
+            body[0] = null;
             held.release();
             return;
           }
-          body.appendBuffer(chunk);
+          body[0].appendBuffer(chunk);
         });
     request.endHandler(
         end -> {
-          if (busy[0]) {
+          if (body[0] == null) {
             shed(endpoint, response);
           } else if (!tooLarge[0]) {
-            metrics.bodyBytes(body.length());
+            metrics.bodyBytes(body[0].length());
             try {
-              take(request, endpoint, body.getBytes(), gzip, limit, headerKey, headerSource, held);
+              take(
+                  request,
+                  endpoint,
+                  body[0].getBytes(),
+                  gzip,
+                  limit,
+                  headerKey,
+                  headerSource,
+                  held);
             } catch (RuntimeException e) {
               internalError(endpoint, response, e);
             }
@@ -224,9 +238,8 @@ public final class Collector implements Handler<HttpServerRequest> {
     HttpServerResponse response = request.response();
     if (gzip) {
       try {
-        int compressed = body.length;
         body = Bodies.gunzip(body, limit);
-        if (!held.grow(body.length - compressed)) {
+        if (!held.growTo(body.length)) {
           shed(endpoint, response);
           return;
         }

@@ -5,9 +5,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A budget for the bodies of the requests the collector holds at once: read, parsed, or waiting for
- * their commit. A request reserves its body's bytes as they arrive (and again as they are
- * inflated), and gives them back when it is answered or its connection closes; a request that does
- * not fit is shed with 503 and Retry-After, as when the log is overloaded.
+ * their commit. A request reserves its declared length ({@code Content-Length}) when it starts, as
+ * its buffer is allocated at that size, then more if its body outgrows that (a chunked body, which
+ * declares none) or is inflated; it gives them back when it is answered or its connection closes. A
+ * request that does not fit is shed with 503 and Retry-After, as when the log is overloaded.
+ *
+ * <p>A client that stalls in the middle of its body holds what it declared until the server's idle
+ * timeout closes its connection ({@code ServerConfig.DEFAULT_IDLE_TIMEOUT}, 60 s). Counting only
+ * the bytes that had arrived let 200 connections that sent headers and stalled hold 90 MB of
+ * buffers the budget did not see: enough of them would run the heap out.
  *
  * <h2>Why bytes</h2>
  *
@@ -46,18 +52,26 @@ final class InFlightBytes {
   }
 
   /**
-   * The bytes one request holds, grown as its body arrives (and is inflated), so that a client that
-   * stalls holds only what it sent; given back once, however often {@link #release} is called.
+   * The bytes one request holds, grown as its body needs them; given back once, however often
+   * {@link #release} is called.
    */
   final class Reservation {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicBoolean released = new AtomicBoolean();
 
     /**
+     * Grows the reservation to {@code total} bytes if it holds fewer; false when they do not fit.
+     */
+    boolean growTo(long total) {
+      long more = total - bytes.get();
+      return more <= 0 || grow(more);
+    }
+
+    /**
      * Adds {@code more} bytes; false, adding nothing, when they do not fit. A request alone always
      * fits, even beyond the budget: a budget smaller than the body limit must not refuse them all.
      */
-    boolean grow(long more) {
+    private boolean grow(long more) {
       if (released.get()) return false;
       long now = held.addAndGet(more);
       long mine = bytes.addAndGet(more);

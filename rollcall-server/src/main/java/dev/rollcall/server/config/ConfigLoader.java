@@ -27,6 +27,7 @@ import java.util.Map;
  * adminToken: TOKEN
  * dedupWindowSeconds: 86400
  * maxPendingCalls: 100000        # calls waiting to be stored; past this, 503 + Retry-After
+ * idleTimeoutSeconds: 60        # a connection silent both ways this long is closed (0: never)
  * analyticsJs: ./package         # the unpacked @segment/analytics-next, for /demo
  * rateLimit: 100                # calls per second per write key (default 0: no limit)
  * rateLimitBurst: 1000          # calls at once after a quiet spell (default: one second's worth)
@@ -72,8 +73,8 @@ import java.util.Map;
  * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
  * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
  * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_MAX_PENDING_CALLS}, {@code
- * ROLLCALL_ANALYTICS_JS}, {@code ROLLCALL_LOG}, {@code ROLLCALL_STORE}, {@code
- * ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
+ * ROLLCALL_IDLE_TIMEOUT_SECONDS}, {@code ROLLCALL_ANALYTICS_JS}, {@code ROLLCALL_LOG}, {@code
+ * ROLLCALL_STORE}, {@code ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
  * ROLLCALL_KAFKA_PARTITIONS}, {@code ROLLCALL_KAFKA_REPLICATION_FACTOR}, {@code
  * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code ROLLCALL_POSTGRES_URL},
  * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code
@@ -135,6 +136,16 @@ public final class ConfigLoader {
               env("ROLLCALL_MAX_PENDING_CALLS"),
               text(file, "maxPendingCalls"));
       if (pending != null) builder.maxPendingEntries(pending);
+      Integer idle =
+          firstInt(
+              "idleTimeoutSeconds",
+              null,
+              env("ROLLCALL_IDLE_TIMEOUT_SECONDS"),
+              text(file, "idleTimeoutSeconds"));
+      if (idle != null && idle < 0) {
+        throw new ConfigException("idleTimeoutSeconds must be 0 (never) or more, not " + idle);
+      }
+      if (idle != null) builder.idleTimeout(Duration.ofSeconds(idle));
       builder.destinations(destinations(file));
       builder.sources(sources(file));
       String analyticsJs =

@@ -11,6 +11,16 @@ import java.util.List;
 public final class ServerConfig {
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_HOST = "0.0.0.0";
+
+  /**
+   * A connection silent both ways this long is closed: 60 s, four times the console stream's
+   * keep-alive comment, and longer than any client waits between calls on a kept-alive connection
+   * it means to reuse. Without it, a client that stalls in the middle of a body (or vanishes
+   * without a FIN) holds its connection and the bytes it sent for good, and enough of them spend
+   * the collector's budget for bodies: every other request would be shed.
+   */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   public static final Path DEFAULT_DATA_DIR = Path.of("rollcall-data");
 
   private final String host;
@@ -20,6 +30,7 @@ public final class ServerConfig {
   private final String adminToken;
   private final Duration dedupWindow;
   private final int maxPendingEntries;
+  private final Duration idleTimeout;
   private final List<SourceSetup> sources;
   private final List<DestinationSetup> destinations;
   private final Path analyticsJs;
@@ -38,6 +49,7 @@ public final class ServerConfig {
     this.adminToken = builder.adminToken;
     this.dedupWindow = builder.dedupWindow;
     this.maxPendingEntries = builder.maxPendingEntries;
+    this.idleTimeout = builder.idleTimeout;
     this.sources = List.copyOf(builder.sources);
     this.destinations = List.copyOf(builder.destinations);
     this.analyticsJs = builder.analyticsJs;
@@ -86,6 +98,13 @@ public final class ServerConfig {
   /** Calls waiting to be stored before the collector answers 503 (entries). */
   public int maxPendingEntries() {
     return maxPendingEntries;
+  }
+
+  /**
+   * How long a connection may send and receive nothing before the server closes it; zero for never.
+   */
+  public Duration idleTimeout() {
+    return idleTimeout;
   }
 
   /** Named sources, each with its own write key and destinations. */
@@ -152,6 +171,7 @@ public final class ServerConfig {
         .adminToken(adminToken)
         .dedupWindow(dedupWindow)
         .maxPendingEntries(maxPendingEntries)
+        .idleTimeout(idleTimeout)
         .sources(sources)
         .destinations(destinations)
         .analyticsJs(analyticsJs)
@@ -170,6 +190,7 @@ public final class ServerConfig {
     private String adminToken;
     private Duration dedupWindow = Duration.ofHours(24);
     private int maxPendingEntries = 100_000;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
     private List<SourceSetup> sources = List.of();
     private List<DestinationSetup> destinations = List.of();
     private Path analyticsJs;
@@ -277,6 +298,14 @@ public final class ServerConfig {
       if (dedupWindow.isNegative())
         throw new IllegalArgumentException("dedupWindow < 0: " + dedupWindow);
       this.dedupWindow = dedupWindow;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration idleTimeout) {
+      if (idleTimeout == null) throw new NullPointerException("idleTimeout == null");
+      if (idleTimeout.isNegative())
+        throw new IllegalArgumentException("idleTimeout < 0: " + idleTimeout);
+      this.idleTimeout = idleTimeout;
       return this;
     }
 

@@ -192,6 +192,30 @@ final class ConfigLoaderTest {
         .hasMessageContaining("role must be collector, processor, delivery or all, not janitor");
   }
 
+  /* ---- idle timeout ---- */
+
+  @Test
+  void idleTimeout_aMinuteByDefault_fromTheFile_theEnvironmentWins() throws Exception {
+    assertThat(load(Map.of(), "port: 8080").idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(load(Map.of(), "idleTimeoutSeconds: 5").idleTimeout())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(
+            load(Map.of("ROLLCALL_IDLE_TIMEOUT_SECONDS", "0"), "idleTimeoutSeconds: 5")
+                .idleTimeout())
+        .as("0: never")
+        .isZero();
+  }
+
+  @Test
+  void idleTimeout_negativeOrNotANumber_saysWhich() {
+    assertThatThrownBy(() -> load(Map.of(), "idleTimeoutSeconds: -5"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("idleTimeoutSeconds must be 0 (never) or more, not -5");
+    assertThatThrownBy(() -> load(Map.of(), "idleTimeoutSeconds: soon"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("idleTimeoutSeconds must be a whole number, not soon");
+  }
+
   /* ---- rate limit and TLS ---- */
 
   @Test
