@@ -2,11 +2,11 @@ package dev.rollcall.server.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollcall.internal.Json;
+import dev.rollcall.server.Npm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Segment's browser library as its authors publish it: {@code @segment/analytics-next} taken from
@@ -34,7 +34,7 @@ final class AnalyticsNextPackage {
     }
     Path work = Files.createDirectories(DIR.resolve(VERSION));
     String packed =
-        run(work, List.of("npm", "pack", NAME + "@" + VERSION, "--json", "--silent"), 300);
+        Npm.run(work, List.of("npm", "pack", NAME + "@" + VERSION, "--json", "--silent"), 300);
     JsonNode result = Json.read(packed.substring(packed.indexOf('[')).getBytes());
     String integrity = result.get(0).get("integrity").asText();
     String filename = result.get(0).get("filename").asText();
@@ -49,36 +49,11 @@ final class AnalyticsNextPackage {
               + ", not "
               + INTEGRITY);
     }
-    run(work, List.of("tar", "-xzf", filename), 120);
+    Npm.run(work, List.of("tar", "-xzf", filename), 120);
     Files.delete(work.resolve(filename));
     if (!Files.isRegularFile(unpacked.resolve("dist/umd/index.js"))) {
       throw new IllegalStateException("the package has no dist/umd/index.js in " + unpacked);
     }
     return unpacked.toAbsolutePath();
-  }
-
-  private static String run(Path dir, List<String> command, int timeoutSeconds)
-      throws IOException, InterruptedException {
-    Path output = Files.createTempFile("rollcall-npm-", ".out");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(false)
-              .redirectOutput(output.toFile())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
-      if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IllegalStateException(command + " did not finish in " + timeoutSeconds + " s");
-      }
-      String out = Files.readString(output);
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException(command + " failed (" + process.exitValue() + "): " + out);
-      }
-      return out;
-    } finally {
-      Files.deleteIfExists(output);
-    }
   }
 }
