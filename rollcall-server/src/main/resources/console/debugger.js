@@ -40,6 +40,7 @@
     const summary = el("summary", {},
       el("span", { class: "badge " + (call.type || "") }, call.type || call.endpoint || "?"),
       call.status === "rejected" ? el("span", { class: "badge rejected" }, "rejected " + (call.httpStatus || "")) : null,
+      call.status === "deleted" ? el("span", { class: "badge rejected" }, "person deleted") : null,
       warned ? el("span", { class: "badge warn" }, call.warnings.length + " warning" + (call.warnings.length > 1 ? "s" : "")) : null,
       el("span", { class: "mono" }, who),
       el("span", { class: "muted" }, time(call.receivedAt)),

@@ -4,11 +4,13 @@ import dev.rollcall.internal.Redacted;
 import dev.rollcall.storage.EventLog;
 import dev.rollcall.storage.LogEntry;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,7 @@ public final class Processor implements AutoCloseable {
   private volatile boolean closing;
   private boolean woken;
   private Thread thread;
+  private volatile Consumer<List<LogEntry>> onSuppressed = entries -> {};
 
   public Processor(EventLog log, ProfileStore store, int chunk) {
     this(log, store, chunk, DEFAULT_READ_SLICE);
@@ -114,19 +117,24 @@ public final class Processor implements AutoCloseable {
     if (!chunk.hasEntries()) {
       return 0;
     }
+    List<LogEntry> dropped = new ArrayList<>();
     long[] counts =
         store.write(
             writer -> {
               chunk.rewind(); // a store may run this again after a conflict
+              dropped.clear();
               long[] c = new long[CallApplier.Result.values().length];
               for (List<LogEntry> slice = chunk.next(); !slice.isEmpty(); slice = chunk.next()) {
                 for (LogEntry entry : slice) {
-                  c[CallApplier.apply(writer, entry).ordinal()]++;
+                  CallApplier.Result result = CallApplier.apply(writer, entry);
+                  c[result.ordinal()]++;
+                  if (result == CallApplier.Result.SUPPRESSED) dropped.add(entry);
                 }
               }
               writer.setCheckpoint(chunk.last);
               return c;
             });
+    if (!dropped.isEmpty()) tellSuppressed(dropped);
     long last = chunk.last;
     applied.addAndGet(counts[CallApplier.Result.APPLIED.ordinal()]);
     alreadyApplied.addAndGet(counts[CallApplier.Result.ALREADY_APPLIED.ordinal()]);
@@ -274,6 +282,29 @@ public final class Processor implements AutoCloseable {
 
   public long suppressed() {
     return suppressed.get();
+  }
+
+  /**
+   * Hands the calls of suppressed people that a chunk dropped to {@code listener}, after the chunk
+   * is committed: the embedded server deletes them from the event log and the console's feed, so
+   * that nothing of a forgotten person's later calls stays behind. Set it before {@link #start}.
+   */
+  public void onSuppressed(Consumer<List<LogEntry>> listener) {
+    if (listener == null) throw new NullPointerException("listener == null");
+    this.onSuppressed = listener;
+  }
+
+  private void tellSuppressed(List<LogEntry> dropped) {
+    try {
+      onSuppressed.accept(dropped);
+    } catch (RuntimeException e) {
+      // they stay where they are, and stay dropped: the ids are still suppressed on any replay
+      LOG.warn(
+          "{} calls of suppressed people could not be deleted after they were dropped",
+          dropped.size(),
+          Redacted.of(e));
+      LOG.debug("deleting the calls of suppressed people failed", e);
+    }
   }
 
   public long alreadyApplied() {

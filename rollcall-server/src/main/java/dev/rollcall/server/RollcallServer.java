@@ -30,6 +30,7 @@ import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.profile.ProfileApi;
 import dev.rollcall.spec.MessageNormalizer;
+import dev.rollcall.storage.LogEntry;
 import dev.rollcall.storage.sqlite.SqliteEventLog;
 import dev.rollcall.storage.sqlite.SqliteProfileStore;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -156,6 +157,13 @@ public final class RollcallServer implements AutoCloseable {
               config.maxPendingEntries());
       profiles = SqliteProfileStore.open(dataDir.resolve("profiles.db"));
       processor = new Processor(log, profiles, Processor.DEFAULT_CHUNK);
+      CallFeed feed = new CallFeed(CallFeed.DEFAULT_CAPACITY);
+      SqliteEventLog openedLog = log;
+      processor.onSuppressed(
+          dropped -> {
+            openedLog.deleteEntries(dropped);
+            feed.forget(personKeys(dropped));
+          });
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       // heap, GC, threads and CPU: what overload and memory figures are read from
       new JvmMemoryMetrics().bindTo(registry);
@@ -182,7 +190,6 @@ public final class RollcallServer implements AutoCloseable {
       vertx = Vertx.vertx();
       WriteKeys writeKeys = new WriteKeys(keys);
 
-      CallFeed feed = new CallFeed(CallFeed.DEFAULT_CAPACITY);
       Collector collector =
           new Collector(
               vertx,
@@ -198,7 +205,14 @@ public final class RollcallServer implements AutoCloseable {
       AdminAuth adminAuth = new AdminAuth(adminToken.value(), sessions);
       Router admin = Router.router(vertx);
       admin.route().handler(adminAuth);
-      new ProfileApi(profiles, log, delivery.queue()).mount(admin);
+      new ProfileApi(
+              profiles,
+              personKeys -> {
+                feed.forget(personKeys);
+                return openedLog.deletePeople(personKeys);
+              },
+              delivery.queue())
+          .mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router
@@ -216,7 +230,7 @@ public final class RollcallServer implements AutoCloseable {
           .handler(adminAuth)
           .handler(deliveryApi::replay);
       router.get("/v1/preview").handler(adminAuth).handler(previewApi::names);
-      CallStream calls = new CallStream(feed);
+      CallStream calls = new CallStream(feed, delivery.destinations());
       router.get("/v1/calls/stream").handler(adminAuth).handler(calls::stream);
       router.get("/v1/calls/recent").handler(adminAuth).handler(calls::recent);
       CallRates rates = new CallRates(feed, clock);
@@ -274,6 +288,13 @@ public final class RollcallServer implements AutoCloseable {
             keys.stream().map(WriteKeys::sourceIdOf).toList(),
             System::nanoTime)
         : RateLimiter.NONE;
+  }
+
+  /** The person keys (userIds and anonymousIds) of these entries. */
+  private static List<String> personKeys(List<LogEntry> entries) {
+    List<String> keys = new ArrayList<>();
+    for (LogEntry entry : entries) keys.add(entry.personKey());
+    return keys;
   }
 
   /**

@@ -270,7 +270,14 @@ public final class ScaledServer implements AutoCloseable {
       admin.route().handler(adminAuth);
       // a Kafka topic cannot delete single calls: retention removes them, and suppression keeps
       // a deleted person's calls from being applied again
-      new ProfileApi(parts.profiles, personKeys -> 0, parts.queue).mount(admin);
+      new ProfileApi(
+              parts.profiles,
+              personKeys -> {
+                feed.forget(personKeys);
+                return 0;
+              },
+              parts.queue)
+          .mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router
@@ -288,7 +295,7 @@ public final class ScaledServer implements AutoCloseable {
           .handler(BodyHandler.create().setBodyLimit(BodyLimits.MAX_MESSAGE_BYTES))
           .handler(adminAuth)
           .handler(deliveryApi::replay);
-      CallStream calls = new CallStream(feed);
+      CallStream calls = new CallStream(feed, parts.delivery.destinations());
       router.get("/v1/calls/stream").handler(adminAuth).handler(calls::stream);
       router.get("/v1/calls/recent").handler(adminAuth).handler(calls::recent);
       CallRates rates = new CallRates(feed, clock);

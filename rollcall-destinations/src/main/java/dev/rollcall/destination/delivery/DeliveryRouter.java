@@ -128,18 +128,32 @@ public final class DeliveryRouter implements AutoCloseable {
       ObjectNode message,
       List<DestinationConfig> destinations,
       List<NewDelivery> deliveries) {
+    for (DestinationConfig destination : routes(entry.sourceId(), message, destinations)) {
+      deliveries.add(
+          new NewDelivery(destination.name(), entry.personKey(), entry.messageId(), entry.json()));
+    }
+  }
+
+  /**
+   * The configured destinations an identify call from {@code sourceId} goes to: those that take
+   * calls from its source and that its {@code integrations} object enables.
+   *
+   * @param message the call, or null when it cannot be read (its integrations are then {@code {}})
+   */
+  public static List<DestinationConfig> routes(
+      String sourceId, ObjectNode message, List<DestinationConfig> destinations) {
     ObjectNode integrations =
         message != null && message.get("integrations") instanceof ObjectNode object
             ? object
             : Json.object();
+    List<DestinationConfig> routes = new ArrayList<>();
     for (DestinationConfig destination : destinations) {
-      if (destination.takesFrom(entry.sourceId())
+      if (destination.takesFrom(sourceId)
           && Integrations.enabled(integrations, destination.destination().name())) {
-        deliveries.add(
-            new NewDelivery(
-                destination.name(), entry.personKey(), entry.messageId(), entry.json()));
+        routes.add(destination);
       }
     }
+    return routes;
   }
 
   /** The stored call, or null when it cannot be read (queued all the same: the worker says why). */

@@ -1,7 +1,10 @@
 package dev.rollcall.server.console;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -49,6 +52,21 @@ public final class CallFeed {
     FeedEntry built = entry.build(seq);
     if (built.rejected()) rejected.increment();
     ring.set((int) (seq % ring.length()), built);
+  }
+
+  /**
+   * Replaces the entries of these people (by userId or anonymousId) with {@link
+   * FeedEntry#forgotten}: a deleted person's calls leave the debugger with them.
+   */
+  public void forget(Collection<String> personKeys) {
+    if (personKeys.isEmpty()) return;
+    Set<String> keys = new HashSet<>(personKeys);
+    for (int i = 0; i < ring.length(); i++) {
+      FeedEntry entry = ring.get(i);
+      if (entry != null && (keys.contains(entry.userId()) || keys.contains(entry.anonymousId()))) {
+        ring.compareAndSet(i, entry, entry.forgotten()); // lost to a newer entry: gone anyway
+      }
+    }
   }
 
   /** Calls published since start, accepted and rejected. */

@@ -2,12 +2,14 @@ package dev.rollcall.server.console;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollcall.destination.delivery.DestinationConfig;
 import dev.rollcall.internal.Json;
 import dev.rollcall.server.http.JsonResponses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * The live debugger's feed over HTTP, behind the admin token.
@@ -51,9 +53,14 @@ public final class CallStream {
   static final int DEFAULT_BACKLOG = 50;
 
   private final CallFeed feed;
+  private final List<DestinationConfig> destinations;
 
-  public CallStream(CallFeed feed) {
+  /**
+   * @param destinations the configured destinations, for each call's {@code routedTo}
+   */
+  public CallStream(CallFeed feed, List<DestinationConfig> destinations) {
     this.feed = feed;
+    this.destinations = List.copyOf(destinations);
   }
 
   public void recent(RoutingContext ctx) {
@@ -65,7 +72,7 @@ public final class CallStream {
     body.put("last", page.cursor());
     ArrayNode calls = body.putArray("calls");
     for (int i = page.entries().size() - 1; i >= 0; i--) {
-      calls.add(FeedJson.of(page.entries().get(i)));
+      calls.add(FeedJson.of(page.entries().get(i), destinations));
     }
     JsonResponses.send(ctx.response(), 200, body);
   }
@@ -156,7 +163,7 @@ public final class CallStream {
         }
         Buffer out = Buffer.buffer();
         out.appendString("id: " + entry.seq() + "\nevent: call\ndata: ");
-        out.appendBytes(Json.write(FeedJson.of(entry)));
+        out.appendBytes(Json.write(FeedJson.of(entry, destinations)));
         out.appendString("\n\n");
         response.write(out);
         wrote = true;

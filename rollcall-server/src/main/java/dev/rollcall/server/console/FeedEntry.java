@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param seq the feed's sequence number, from 1
  * @param receivedAtMillis when the collector took the request, in ms since the epoch
- * @param status {@code accepted} (stored in the event log) or {@code rejected}
+ * @param status {@code accepted} (stored in the event log), {@code rejected}, or {@code deleted}
+ *     (its person was deleted since: {@link #forgotten})
  * @param endpoint the tracking endpoint's name ({@code identify}, {@code batch}, ...)
  * @param sourceId the source of the write key, or null when the key was missing or unknown
  * @param type the call's type, or null when it could not be read
@@ -39,6 +40,29 @@ public record FeedEntry(
 
   public boolean rejected() {
     return "rejected".equals(status);
+  }
+
+  /**
+   * This entry with nothing of the person left: no ids, no bodies, no warnings, status {@code
+   * deleted}; its place in the feed (sequence number, time, endpoint, source, type) stays.
+   */
+  FeedEntry forgotten() {
+    return new FeedEntry(
+        seq,
+        receivedAtMillis,
+        "deleted",
+        endpoint,
+        sourceId,
+        type,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        null,
+        null,
+        httpStatus);
   }
 
   public static Builder builder() {

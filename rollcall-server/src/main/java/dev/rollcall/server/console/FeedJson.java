@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.MessageType;
-import dev.rollcall.destination.Destination;
-import dev.rollcall.destination.Destinations;
-import dev.rollcall.destination.Integrations;
+import dev.rollcall.destination.delivery.DeliveryRouter;
+import dev.rollcall.destination.delivery.DestinationConfig;
 import dev.rollcall.internal.Json;
 import dev.rollcall.spec.Dates;
 import dev.rollcall.spec.Warning;
@@ -22,7 +21,7 @@ import java.util.List;
  * <pre>{@code
  * {"seq": 7, "receivedAt": "...", "status": "accepted", "endpoint": "identify", "source": "src_...",
  *  "type": "identify", "userId": "...", "anonymousId": "...", "messageId": "...",
- *  "warnings": [{"warning": "...", "path": "traits.email"}], "routedTo": ["mixpanel", ...],
+ *  "warnings": [{"warning": "...", "path": "traits.email"}], "routedTo": ["mixpanel-eu", ...],
  *  "raw": {...}, "normalized": {...}}
  * }</pre>
  *
@@ -35,7 +34,10 @@ public final class FeedJson {
 
   private FeedJson() {}
 
-  public static ObjectNode of(FeedEntry entry) {
+  /**
+   * @param destinations the configured destinations, for {@code routedTo}
+   */
+  public static ObjectNode of(FeedEntry entry, List<DestinationConfig> destinations) {
     ObjectNode json = Json.object();
     json.put("seq", entry.seq());
     json.put("receivedAt", Dates.format(Instant.ofEpochMilli(entry.receivedAtMillis())));
@@ -59,7 +61,7 @@ public final class FeedJson {
     if (entry.normalized() != null) {
       try {
         JsonNode normalized = Json.read(entry.normalized());
-        json.set("routedTo", routedTo(entry.type(), normalized));
+        json.set("routedTo", routedTo(entry, normalized, destinations));
         json.set("normalized", normalized);
       } catch (IOException e) {
         json.put("normalized", (String) null);
@@ -69,17 +71,18 @@ public final class FeedJson {
   }
 
   /**
-   * The destinations the call's {@code integrations} object lets it reach. Destinations take
-   * identify calls only, so the other types reach none.
+   * The names of the configured destinations the call goes to, as the delivery router decides:
+   * those that take its source's calls and that its {@code integrations} object enables.
+   * Destinations take identify calls only, so the other types reach none.
    */
-  static ArrayNode routedTo(MessageType type, JsonNode message) {
+  static ArrayNode routedTo(
+      FeedEntry entry, JsonNode message, List<DestinationConfig> destinations) {
     ArrayNode names = Json.MAPPER.createArrayNode();
-    if (type != MessageType.IDENTIFY) return names;
-    JsonNode integrations = message.get("integrations");
-    ObjectNode object = integrations instanceof ObjectNode ? (ObjectNode) integrations : null;
-    List<Destination> all = Destinations.all();
-    for (Destination destination : all) {
-      if (Integrations.enabled(object, destination.name())) names.add(destination.name());
+    if (entry.type() != MessageType.IDENTIFY) return names;
+    ObjectNode object = message instanceof ObjectNode ? (ObjectNode) message : null;
+    for (DestinationConfig destination :
+        DeliveryRouter.routes(entry.sourceId(), object, destinations)) {
+      names.add(destination.name());
     }
     return names;
   }

@@ -47,6 +47,39 @@ class CallFeedTest {
   }
 
   @Test
+  void forget_blanksThePeoplesEntries_byUserIdOrAnonymousId_andKeepsTheirPlaces() {
+    CallFeed feed = new CallFeed(10);
+    feed.publish(call("m1"));
+    feed.publish(
+        FeedEntry.builder()
+            .endpoint("identify")
+            .message(
+                MessageType.IDENTIFY, null, "a1", "m2", "{}".getBytes(StandardCharsets.UTF_8)));
+    feed.publish(
+        FeedEntry.builder()
+            .endpoint("identify")
+            .message(
+                MessageType.IDENTIFY, "u2", "a2", "m3", "{}".getBytes(StandardCharsets.UTF_8)));
+
+    feed.forget(List.of("u1", "a1"));
+
+    List<FeedEntry> entries = feed.since(0, 100).entries();
+    assertThat(entries).extracting(FeedEntry::seq).containsExactly(1L, 2L, 3L);
+    assertThat(entries.subList(0, 2))
+        .allSatisfy(
+            entry -> {
+              assertThat(entry.status()).isEqualTo("deleted");
+              assertThat(entry.userId()).isNull();
+              assertThat(entry.anonymousId()).isNull();
+              assertThat(entry.messageId()).isNull();
+              assertThat(entry.raw()).isNull();
+              assertThat(entry.normalized()).isNull();
+            });
+    assertThat(entries.get(2).messageId()).isEqualTo("m3");
+    assertThat(entries.get(2).status()).isEqualTo("accepted");
+  }
+
+  @Test
   void publish_pastCapacity_keepsOnlyTheNewest_andCountsWhatWasMissed() {
     CallFeed feed = new CallFeed(4);
     for (int i = 1; i <= 10; i++) feed.publish(call("m" + i));

@@ -7,6 +7,7 @@ import static dev.rollcall.server.console.ConsoleServer.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rollcall.server.config.DestinationSetup;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,24 @@ class ConsoleApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = ConsoleServer.start(dir);
+    // two destinations, on a port nothing listens on: what calls are routed to, not delivered
+    server =
+        ConsoleServer.start(
+            dir,
+            null,
+            List.of(
+                new DestinationSetup(
+                    "mixpanel-eu",
+                    "mixpanel",
+                    Map.of("token", "t", "baseUrl", "http://127.0.0.1:9"),
+                    Duration.ofSeconds(1),
+                    1),
+                new DestinationSetup(
+                    "intercom",
+                    "intercom",
+                    Map.of("accessToken", "t", "baseUrl", "http://127.0.0.1:9"),
+                    Duration.ofSeconds(1),
+                    1)));
   }
 
   @AfterAll
@@ -204,7 +223,9 @@ class ConsoleApiTest {
     assertThat(call.get("normalized").get("messageId").asText())
         .isEqualTo(call.get("messageId").asText());
     assertThat(call.get("warnings").toString()).contains("traits.first_name");
-    assertThat(call.get("routedTo").toString()).isEqualTo("[\"Mixpanel\"]");
+    assertThat(call.get("routedTo").toString())
+        .as("the configured destinations its integrations object enables")
+        .isEqualTo("[\"mixpanel-eu\"]");
     assertThat(server.admin("/v1/calls/recent?limit=500").body()).doesNotContain(WRITE_KEY);
   }
 

@@ -177,7 +177,7 @@ class ConsoleBrowserTest {
         .contains("Normalized, as stored")
         .contains("\"firstName\": \"Milton\"")
         .contains("\"name\": \"Milton Waddams\"");
-    assertThat(detail).contains("Routed to").contains("Webhook");
+    assertThat(detail).contains("Routed to").contains("webhook"); // the configured destination
     browser.screenshot("console-debugger");
 
     // the filters: another id hides it, its own id shows it

@@ -219,6 +219,20 @@ class ProfileApiTest {
   }
 
   @Test
+  void delete_removesThePersonsCallsFromTheConsolesFeed() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    track("{\"batch\":[{\"type\":\"identify\",\"userId\":\"someone-else\"}]}");
+    awaitProcessed();
+
+    assertThat(admin("DELETE", "/v1/profiles/anonymous_id:507f191e810c19729de860ea").statusCode())
+        .isEqualTo(200);
+
+    String feed = admin("GET", "/v1/calls/recent?limit=500").body();
+    assertThat(feed).doesNotContain("97980cfea0067").doesNotContain("peter@initech.com");
+    assertThat(feed).contains("someone-else");
+  }
+
+  @Test
   void delete_withSuppression_removesThePersonAndDropsLaterCalls() throws Exception {
     send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
     awaitProcessed();
@@ -239,6 +253,32 @@ class ProfileApiTest {
     assertThat(admin("GET", "/v1/profiles/email:peter@initech.com/traits").statusCode())
         .isEqualTo(404);
     assertThat(server.processor().suppressed()).isEqualTo(1);
+    awaitDeletedFromTheLog("97980cfea0067");
+    String feed = admin("GET", "/v1/calls/recent?limit=500").body();
+    assertThat(feed)
+        .as("the console's feed keeps nothing of the person")
+        .doesNotContain("97980cfea0067")
+        .doesNotContain("peter@initech.com")
+        .contains("\"status\":\"deleted\"");
+
+    server.close();
+    server = null;
+    assertThat(RollcallCommand.newCommandLine().execute("rebuild", "--data", dir.toString()))
+        .isZero();
+    try (SqliteProfileStore rebuilt = SqliteProfileStore.open(dir.resolve("profiles.db"))) {
+      assertThat(rebuilt.find(ExternalId.parse("user_id:97980cfea0067"))).isEmpty();
+      assertThat(rebuilt.isSuppressed(ExternalId.parse("user_id:97980cfea0067"))).isTrue();
+    }
+  }
+
+  /** Waits until the log holds no call of the person: the processor deletes what it drops. */
+  private void awaitDeletedFromTheLog(String personKey) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (server.eventLog().read(0, 10_000).stream()
+        .anyMatch(e -> e.personKey().equals(personKey))) {
+      assertThat(System.nanoTime()).as("deleted within 20 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   @Test

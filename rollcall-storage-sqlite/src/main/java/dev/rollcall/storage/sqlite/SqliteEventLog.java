@@ -460,14 +460,11 @@ public final class SqliteEventLog implements EventLog {
     for (String key : personKeys) {
       keysByHash.computeIfAbsent(EventKeys.personHash(key), h -> new ArrayList<>()).add(key);
     }
-    synchronized (readConnection) {
-      try {
-        readConnection.setAutoCommit(false);
-        try (PreparedStatement scan = readConnection.prepareStatement(EventLogSchema.ALL_KEYS);
-            PreparedStatement delete =
-                readConnection.prepareStatement(EventLogSchema.DELETE_CALL)) {
+    return deleteCalls(
+        (connection, delete) -> {
           List<long[]> candidates = new ArrayList<>(); // offset, person hash
-          try (ResultSet rows = scan.executeQuery()) {
+          try (PreparedStatement keys = connection.prepareStatement(EventLogSchema.ALL_KEYS);
+              ResultSet rows = keys.executeQuery()) {
             while (rows.next()) {
               EventKeys.reader(rows.getBytes(1))
                   .forEach(
@@ -481,11 +478,54 @@ public final class SqliteEventLog implements EventLog {
           int deleted = 0;
           for (long[] candidate : candidates) {
             for (String key : keysByHash.get((int) candidate[1])) {
-              delete.setLong(1, candidate[0]);
-              delete.setString(2, key);
-              deleted += delete.executeUpdate();
+              deleted += delete.delete(candidate[0], key);
             }
           }
+          return deleted;
+        });
+  }
+
+  /**
+   * Deletes these entries (by offset and person key), read from this log before: the calls of a
+   * suppressed person that the processor dropped. Runs on the read connection, waiting for the
+   * writer's lock.
+   *
+   * @return the number of entries deleted
+   */
+  public int deleteEntries(List<LogEntry> entries) {
+    return deleteCalls(
+        (connection, delete) -> {
+          int deleted = 0;
+          for (LogEntry entry : entries)
+            deleted += delete.delete(entry.offset(), entry.personKey());
+          return deleted;
+        });
+  }
+
+  /** Deletes one call, if it is there, by offset and person key; returns 1 or 0. */
+  private interface CallDelete {
+    int delete(long offset, String personKey) throws SQLException;
+  }
+
+  private interface Deletion {
+    int run(Connection connection, CallDelete delete) throws SQLException;
+  }
+
+  /** Runs {@code deletion} in one transaction of the read connection. */
+  private int deleteCalls(Deletion deletion) {
+    synchronized (readConnection) {
+      try {
+        readConnection.setAutoCommit(false);
+        try (PreparedStatement delete =
+            readConnection.prepareStatement(EventLogSchema.DELETE_CALL)) {
+          int deleted =
+              deletion.run(
+                  readConnection,
+                  (offset, key) -> {
+                    delete.setLong(1, offset);
+                    delete.setString(2, key);
+                    return delete.executeUpdate();
+                  });
           readConnection.commit();
           return deleted;
         } catch (SQLException | RuntimeException e) {

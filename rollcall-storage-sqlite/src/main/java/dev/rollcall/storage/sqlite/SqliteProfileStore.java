@@ -307,6 +307,9 @@ public final class SqliteProfileStore implements ProfileStore {
   /** Drops every later call for these ids. */
   public void suppress(List<ExternalId> ids) {
     synchronized (writer) {
+      // before the rows: a store that had none skips the look-up of every call's ids (a rebuild
+      // into a new store replayed the calls of the ids it carried over while this stayed false)
+      if (!ids.isEmpty()) anySuppressed = true;
       try {
         for (ExternalId id : ids) {
           writer.update(

@@ -173,6 +173,24 @@ class SqliteEventLogTest {
   }
 
   @Test
+  void deleteEntries_deletesThoseCallsOnly_byOffsetAndPerson() throws Exception {
+    open();
+    await(log.append(List.of(entry("s", "m1", "alice"), entry("s", "m2", "alice"))));
+    await(log.append(List.of(entry("s", "m3", "bob"))));
+    List<LogEntry> read = log.read(0, 10);
+
+    int deleted = log.deleteEntries(List.of(read.get(1), read.get(2)));
+
+    assertThat(deleted).isEqualTo(2);
+    assertThat(log.read(0, 10)).extracting(LogEntry::messageId).containsExactly("m1");
+    assertThat(log.deleteEntries(List.of(read.get(1)))).as("gone already").isZero();
+    LogEntry otherPerson =
+        new LogEntry(
+            read.get(0).offset(), "s", "m1", "mallory", MessageType.IDENTIFY, 1L, new byte[0]);
+    assertThat(log.deleteEntries(List.of(otherPerson))).as("not that person's call").isZero();
+  }
+
+  @Test
   void deletePeople_aDeletedCallSentAgain_isStoredAgain() throws Exception {
     open();
     await(log.append(List.of(entry("s", "m1", "alice"))));
