@@ -3,6 +3,7 @@ package dev.rollcall.internal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -27,7 +28,7 @@ public final class Json {
   /** Deepest nesting of objects and arrays accepted in one message. */
   public static final int MAX_NESTING_DEPTH = 64;
 
-  public static final ObjectMapper MAPPER = newMapper();
+  public static final ObjectMapper MAPPER = newMapper(MAX_NESTING_DEPTH);
 
   /** Writes trees with the serializer looked up once, not on every call. */
   private static final com.fasterxml.jackson.databind.ObjectWriter TREE_WRITER =
@@ -37,9 +38,19 @@ public final class Json {
   private static final ObjectReader DOCUMENT_READER =
       MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /**
+   * Reads documents that hold a message one level down, such as a line of {@code rollcall export}
+   * ({@code {"source": ..., "message": {...}}}): one level more than {@link #MAX_NESTING_DEPTH}, so
+   * that every message the collector took can be read back inside its wrapper.
+   */
+  private static final ObjectReader ENVELOPE_READER =
+      newMapper(MAX_NESTING_DEPTH + 1)
+          .reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private Json() {}
 
-  private static ObjectMapper newMapper() {
+  private static ObjectMapper newMapper(int maxNestingDepth) {
     JsonMapper mapper =
         JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -52,7 +63,7 @@ public final class Json {
     mapper
         .getFactory()
         .setStreamReadConstraints(
-            StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
+            StreamReadConstraints.builder().maxNestingDepth(maxNestingDepth).build());
     return mapper;
   }
 
@@ -68,6 +79,35 @@ public final class Json {
       node = DOCUMENT_READER.readTree(bytes);
     } catch (NumberFormatException e) {
       throw new NumberOutOfRangeException(e);
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new EmptyBodyException();
+    }
+    return node;
+  }
+
+  /**
+   * Reads one JSON document whose messages sit one level down, as {@link #read} does, but with room
+   * for that level: {@code {"source": ..., "message": {...}}}, the message as deep as {@link
+   * #MAX_NESTING_DEPTH}.
+   *
+   * @throws TooDeepException when the document is deeper than that (so its message is deeper than
+   *     the collector takes)
+   */
+  public static JsonNode readEnvelope(byte[] bytes) throws IOException {
+    Utf8.check(bytes);
+    JsonNode node;
+    try {
+      node = ENVELOPE_READER.readTree(bytes);
+    } catch (NumberFormatException e) {
+      throw new NumberOutOfRangeException(e);
+    } catch (StreamConstraintsException e) {
+      // Jackson has no type of its own for the nesting limit among its stream constraints
+      String message = e.getOriginalMessage();
+      if (message != null && message.startsWith("Document nesting depth")) {
+        throw new TooDeepException(e);
+      }
+      throw e;
     }
     if (node == null || node.isMissingNode()) {
       throw new EmptyBodyException();
@@ -122,6 +162,21 @@ public final class Json {
 
     NumberOutOfRangeException(NumberFormatException cause) {
       super("a number's exponent is out of range", cause);
+    }
+  }
+
+  /**
+   * Thrown by {@link #readEnvelope} for a message nested deeper than {@link #MAX_NESTING_DEPTH}.
+   */
+  public static final class TooDeepException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooDeepException(StreamConstraintsException cause) {
+      super(
+          "the message is nested deeper than "
+              + MAX_NESTING_DEPTH
+              + " levels of objects and arrays, the most the collector takes",
+          cause);
     }
   }
 

@@ -119,6 +119,39 @@ class JsonTest {
         .hasMessageContaining("nesting depth");
   }
 
+  @Test
+  void readEnvelope_aMessageAsDeepAsTheLimit_isRead() throws IOException {
+    String message =
+        "[".repeat(Json.MAX_NESTING_DEPTH - 1) + "{}" + "]".repeat(Json.MAX_NESTING_DEPTH - 1);
+
+    JsonNode envelope = readEnvelope("{\"source\":\"s\",\"message\":" + message + "}");
+
+    assertThat(envelope.get("message").isArray()).isTrue();
+  }
+
+  @Test
+  void readEnvelope_aMessageDeeperThanTheLimit_isTooDeep() {
+    String message =
+        "[".repeat(Json.MAX_NESTING_DEPTH + 1) + "]".repeat(Json.MAX_NESTING_DEPTH + 1);
+
+    assertThatThrownBy(() -> readEnvelope("{\"message\":" + message + "}"))
+        .isInstanceOf(Json.TooDeepException.class)
+        .hasMessage(
+            "the message is nested deeper than 64 levels of objects and arrays, the most the"
+                + " collector takes");
+  }
+
+  @Test
+  void readEnvelope_trailingTokens_areRefusedAsReadRefusesThem() {
+    assertThatThrownBy(() -> readEnvelope("{\"message\": {}} trailing"))
+        .isInstanceOf(JsonProcessingException.class)
+        .isNotInstanceOf(Json.TooDeepException.class);
+  }
+
+  private static JsonNode readEnvelope(String text) throws IOException {
+    return Json.readEnvelope(text.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** Found by fuzzing: Jackson throws NumberFormatException, no IOException, for these. */
   @ParameterizedTest(name = "{0}")
   @ValueSource(

@@ -163,6 +163,60 @@ class ExportImportTest {
         .contains("the 0 calls before it are imported");
   }
 
+  @Test
+  void exportThenImport_ofACallAsDeeplyNestedAsTheCollectorTakes_restoresIt() throws Exception {
+    Path data = dir.resolve("deep");
+    // 64 levels, the collector's limit: the body, traits, and 62 arrays
+    String deepest = "{\"userId\":\"deep\",\"traits\":{\"a\":" + arrays(62) + "}}";
+    try (RollcallServer server = RollcallServer.start(embeddedConfig(data), Clock.systemUTC())) {
+      String deeper = "{\"userId\":\"deeper\",\"traits\":{\"a\":" + arrays(63) + "}}";
+      assertThat(post(server.port(), "/v1/identify", deeper)).isEqualTo(400);
+      assertThat(post(server.port(), "/v1/identify", deepest)).isEqualTo(200);
+    }
+    Path exported = dir.resolve("deep.jsonl");
+    assertThat(run("export", "--data", data.toString(), "-o", exported.toString())).isZero();
+    StringWriter err = new StringWriter();
+    CommandLine cli = RollcallCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    Path restored = dir.resolve("restored");
+    int exit = cli.execute("import", "--data", restored.toString(), "-i", exported.toString());
+
+    assertThat(exit).as(err.toString()).isZero();
+    Path again = dir.resolve("again.jsonl");
+    assertThat(run("export", "--data", restored.toString(), "-o", again.toString())).isZero();
+    assertThat(Files.readAllLines(again)).hasSize(1).isEqualTo(Files.readAllLines(exported));
+  }
+
+  @Test
+  void import_aMessageNestedDeeperThanTheCollectorTakes_saysSo() throws Exception {
+    Path lines = dir.resolve("deeper.jsonl");
+    // 65 levels in the message: the message, traits, and 63 arrays
+    Files.writeString(
+        lines,
+        "{\"source\":\"src_1\",\"message\":{\"type\":\"identify\",\"userId\":\"u1\","
+            + "\"messageId\":\"m1\",\"receivedAt\":\"2024-01-01T00:00:00Z\","
+            + "\"traits\":{\"a\":"
+            + arrays(63)
+            + "}}}\n");
+    StringWriter err = new StringWriter();
+    CommandLine cli = RollcallCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int exit = cli.execute("import", "--data", dir.resolve("d").toString(), "-i", lines.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("line 1: the message is nested deeper than 64 levels")
+        .doesNotContain("not JSON")
+        .contains("the 0 calls before it are imported");
+  }
+
+  /** {@code levels} arrays, one inside the other, the innermost empty. */
+  private static String arrays(int levels) {
+    return "[".repeat(levels) + "]".repeat(levels);
+  }
+
   private static ServerConfig embeddedConfig(Path data) {
     return ServerConfig.builder()
         .port(0)
@@ -192,8 +246,12 @@ class ExportImportTest {
   }
 
   private int post(int port, String json) throws Exception {
+    return post(port, "/v1/batch", json);
+  }
+
+  private int post(int port, String path, String json) throws Exception {
     return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/batch"))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", "application/json")
                 .header(
                     "Authorization",

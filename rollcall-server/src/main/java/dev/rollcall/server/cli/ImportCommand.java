@@ -143,9 +143,13 @@ final class ImportCommand implements Callable<Integer> {
   static LogEntry entry(String line) {
     JsonNode node;
     try {
-      node = Json.read(line.getBytes(StandardCharsets.UTF_8));
+      // export wraps each message in one more level, so a message as deep as the collector takes
+      // (Json.MAX_NESTING_DEPTH) is one level deeper here than Json.read allows
+      node = Json.readEnvelope(line.getBytes(StandardCharsets.UTF_8));
+    } catch (Json.TooDeepException e) {
+      throw new IllegalArgumentException(e.getMessage());
     } catch (IOException e) {
-      throw new IllegalArgumentException("not JSON");
+      throw new IllegalArgumentException("not JSON: " + problem(e));
     }
     if (!(node instanceof ObjectNode object)) {
       throw new IllegalArgumentException("not a JSON object");
@@ -175,6 +179,15 @@ final class ImportCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("message cannot be read: " + e.getMessage());
     }
+  }
+
+  /** The first line of a JSON reader's complaint, without Jackson's note of where it was. */
+  private static String problem(IOException e) {
+    String message =
+        e instanceof com.fasterxml.jackson.core.JsonProcessingException json
+            ? json.getOriginalMessage()
+            : e.getMessage();
+    return message == null ? "unreadable" : message.split("\n", 2)[0];
   }
 
   /**
