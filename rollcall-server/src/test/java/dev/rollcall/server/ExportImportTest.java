@@ -45,6 +45,7 @@ import picocli.CommandLine;
  */
 class ExportImportTest {
   private static final String WRITE_KEY = "export-write-key";
+  private static final String NL = System.lineSeparator();
 
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -210,6 +211,63 @@ class ExportImportTest {
         .contains("line 1: the message is nested deeper than 64 levels")
         .doesNotContain("not JSON")
         .contains("the 0 calls before it are imported");
+  }
+
+  @Test
+  void import_ofAFileThatDoesNotExist_saysSoInOneLine_andCreatesNoStore() {
+    Path data = dir.resolve("d");
+    Path missing = dir.resolve("missing.jsonl");
+    StringWriter err = new StringWriter();
+    CommandLine cli = RollcallCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int exit = cli.execute("import", "--data", data.toString(), "-i", missing.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("rollcall import: cannot read " + missing + ": no such file" + NL);
+    assertThat(data).doesNotExist();
+  }
+
+  @Test
+  void import_intoADataDirectoryThatIsAFile_saysSoInOneLine() throws Exception {
+    Path data = Files.writeString(dir.resolve("not-a-dir"), "");
+    Path lines = Files.writeString(dir.resolve("empty.jsonl"), "");
+    StringWriter err = new StringWriter();
+    CommandLine cli = RollcallCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int exit = cli.execute("import", "--data", data.toString(), "-i", lines.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo("rollcall import: the data directory " + data + " is a file" + NL);
+  }
+
+  @Test
+  void export_intoADirectoryThatDoesNotExist_saysSoInOneLine() throws Exception {
+    Path data = dir.resolve("d");
+    Path lines = dir.resolve("one.jsonl");
+    Files.writeString(
+        lines,
+        "{\"source\":\"src_1\",\"message\":{\"type\":\"identify\",\"userId\":\"u1\","
+            + "\"messageId\":\"m1\",\"receivedAt\":\"2024-01-01T00:00:00Z\"}}\n");
+    assertThat(run("import", "--data", data.toString(), "-i", lines.toString())).isZero();
+    Path output = dir.resolve("no-such-dir").resolve("x.jsonl");
+    StringWriter err = new StringWriter();
+    CommandLine cli = RollcallCommand.newCommandLine();
+    cli.setErr(new PrintWriter(err));
+
+    int exit = cli.execute("export", "--data", data.toString(), "-o", output.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "rollcall export: cannot write "
+                + output
+                + ": no such directory "
+                + output.getParent()
+                + NL);
   }
 
   /** {@code levels} arrays, one inside the other, the innermost empty. */

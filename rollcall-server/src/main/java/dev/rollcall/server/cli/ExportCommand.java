@@ -4,10 +4,11 @@ import dev.rollcall.server.config.ConfigLoader;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.storage.LogEntry;
 import java.io.BufferedOutputStream;
-import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Spec;
       "Writes the event log as JSON lines ({\"source\": ..., \"message\": {...}} per call) to"
           + " standard output or a file: a backup, and what import reads.",
       "The log is the configured one: the embedded log in the data directory (stop the server"
-          + " first), or the Kafka topic (read partition after partition, while servers run)."
+          + " first), or the Kafka topic (read partition after partition, while servers run).",
+      "Exit status: 0 when done; 1 when the log or the output cannot be used; 2 on a bad"
+          + " configuration."
     })
 final class ExportCommand implements Callable<Integer> {
   /** Entries read at once. */
@@ -56,11 +59,10 @@ final class ExportCommand implements Callable<Integer> {
       return 2;
     }
     long exported = 0;
+    String outputName = output == null ? "standard output" : output.toString();
+    // the log is opened before the output, so that a wrong --data leaves an existing file alone
     try (LogAccess access = LogAccess.open(serverConfig, false);
-        OutputStream out =
-            new BufferedOutputStream(
-                output == null ? new NonClosing(System.out) : new FileOutputStream(output.toFile()),
-                1 << 16)) {
+        OutputStream out = new BufferedOutputStream(open(output), 1 << 16)) {
       long after = 0;
       while (true) {
         List<LogEntry> page = access.log.read(after, PAGE);
@@ -74,10 +76,18 @@ final class ExportCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       err.println("rollcall export: " + e.getMessage());
       return 1;
+    } catch (IOException e) {
+      // the log's problems come as IllegalStateException: this one is the output's
+      err.println("rollcall export: cannot write " + outputName + ": " + FileProblems.describe(e));
+      return 1;
     }
     err.println("rollcall export: " + exported + " calls");
     err.flush();
     return 0;
+  }
+
+  private static OutputStream open(Path output) throws IOException {
+    return output == null ? new NonClosing(System.out) : Files.newOutputStream(output);
   }
 
   /** One line: the source as a JSON string, the message as the log holds it, byte for byte. */

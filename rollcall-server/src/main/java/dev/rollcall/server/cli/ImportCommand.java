@@ -45,7 +45,9 @@ import picocli.CommandLine.Spec;
           + " restored, or the move from the embedded store to Kafka. Stop an embedded server"
           + " first; with Kafka, servers may run.",
       "Imported calls reach the profiles but are not delivered to destinations again, unless"
-          + " --deliver."
+          + " --deliver.",
+      "Exit status: 0 when every line is imported; 1 when the input, the log or a line cannot be"
+          + " used (it says how many calls were imported before); 2 on a bad configuration."
     })
 final class ImportCommand implements Callable<Integer> {
   /** Calls appended at once. */
@@ -77,17 +79,35 @@ final class ImportCommand implements Callable<Integer> {
     long appended = 0;
     long duplicates = 0;
     int lineNumber = 0;
-    try (LogAccess access = LogAccess.open(serverConfig, true);
-        BufferedReader lines =
-            new BufferedReader(
-                input == null
-                    ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
-                    : Files.newBufferedReader(input, StandardCharsets.UTF_8))) {
+    String inputName = input == null ? "standard input" : input.toString();
+    // the input is opened before the log, so that a mistyped file name creates no empty store
+    BufferedReader lines;
+    try {
+      lines = open(input);
+    } catch (IOException e) {
+      err.println("rollcall import: cannot read " + inputName + ": " + FileProblems.describe(e));
+      return 1;
+    }
+    try (lines;
+        LogAccess access = LogAccess.open(serverConfig, true)) {
       long lastBefore = access.embedded() && !deliver ? access.lastOffset() : 0;
       List<LogEntry> batch = new ArrayList<>(BATCH);
       String line;
       while (true) {
-        line = lines.readLine();
+        try {
+          line = lines.readLine();
+        } catch (IOException e) {
+          err.println(
+              "rollcall import: cannot read "
+                  + inputName
+                  + (lineNumber == 0 ? "" : " after line " + lineNumber)
+                  + ": "
+                  + FileProblems.describe(e)
+                  + "; the "
+                  + appended
+                  + " calls before it are imported");
+          return 1;
+        }
         if (line != null) {
           lineNumber++;
           if (line.isBlank()) continue;
@@ -128,6 +148,17 @@ final class ImportCommand implements Callable<Integer> {
             + (deliver ? "" : "; they will not be delivered to destinations again"));
     err.flush();
     return 0;
+  }
+
+  /** The input, or standard input; a directory is refused now rather than at the first read. */
+  private static BufferedReader open(Path input) throws IOException {
+    if (input == null) {
+      return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    }
+    if (Files.isDirectory(input)) {
+      throw new java.nio.file.FileSystemException(input.toString(), null, "Is a directory");
+    }
+    return Files.newBufferedReader(input, StandardCharsets.UTF_8);
   }
 
   private AppendResult append(LogAccess access, List<LogEntry> batch) throws Exception {

@@ -49,9 +49,19 @@ final class LogAccess implements AutoCloseable {
     if (!create && !Files.exists(file)) {
       throw new IllegalStateException("no event log at " + file + " (is --data right?)");
     }
-    Files.createDirectories(dir);
-    FileChannel channel =
-        FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new IllegalStateException("the data directory " + dir + " is a file");
+    }
+    FileChannel channel;
+    try {
+      Files.createDirectories(dir);
+      channel =
+          FileChannel.open(
+              dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot use the data directory " + dir + ": " + FileProblems.describe(e), e);
+    }
     FileLock lock = channel.tryLock();
     if (lock == null) {
       channel.close();
