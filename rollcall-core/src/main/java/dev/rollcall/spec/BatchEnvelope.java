@@ -28,6 +28,10 @@ public final class BatchEnvelope {
   /**
    * The messages of a batch, each with the envelope merged in; items that are not objects are
    * returned as they are, for the normalizer to reject one by one.
+   *
+   * @throws InvalidMessageException when {@code batch} is not an array, or is empty (a client that
+   *     sends nothing has a bug worth hearing about), or the envelope's context or integrations are
+   *     not objects
    */
   public static List<JsonNode> open(ObjectNode envelope) throws InvalidMessageException {
     JsonNode batch = envelope.get("batch");
@@ -37,6 +41,9 @@ public final class BatchEnvelope {
     }
     JsonNode context = objectOrAbsent(envelope, "context");
     JsonNode integrations = objectOrAbsent(envelope, "integrations");
+    if (batch.isEmpty()) {
+      throw new InvalidMessageException("batch", "the batch is empty");
+    }
     JsonNode sentAt = envelope.get("sentAt");
     List<JsonNode> messages = new ArrayList<>(batch.size());
     for (JsonNode item : batch) {

@@ -44,8 +44,14 @@ class BatchEnvelopeTest {
   }
 
   @Test
-  void open_emptyBatch_hasNoMessages() throws InvalidMessageException {
-    assertThat(open("{'batch': []}")).isEmpty();
+  void open_emptyBatch_isRefused() {
+    assertThatThrownBy(() -> open("{'batch': []}"))
+        .isInstanceOfSatisfying(
+            InvalidMessageException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("the batch is empty");
+              assertThat(e.path()).isEqualTo("batch");
+            });
   }
 
   @Test

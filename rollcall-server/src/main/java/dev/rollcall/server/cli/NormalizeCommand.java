@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.internal.Json;
+import dev.rollcall.server.collect.BatchReader;
 import dev.rollcall.spec.BatchEnvelope;
 import dev.rollcall.spec.InvalidMessageException;
 import dev.rollcall.spec.MessageNormalizer;
@@ -52,9 +53,10 @@ final class NormalizeCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    byte[] body = in.readAllBytes();
     JsonNode input;
     try {
-      input = Json.read(in.readAllBytes());
+      input = Json.read(body);
     } catch (IOException e) {
       err.println("rollcall normalize: standard input is not JSON: " + firstLine(e.getMessage()));
       return 1;
@@ -65,7 +67,8 @@ final class NormalizeCommand implements Callable<Integer> {
     if (BatchEnvelope.isBatch(input)) {
       ArrayNode outcomes = Json.MAPPER.createArrayNode();
       try {
-        List<JsonNode> messages = BatchEnvelope.open((ObjectNode) input);
+        // read again as the collector reads a batch: Json.read keeps the last of two batch fields
+        List<JsonNode> messages = BatchEnvelope.open(BatchReader.readEnvelope(body));
         for (int i = 0; i < messages.size(); i++) {
           Outcome outcome =
               normalizer.normalize(messages.get(i), null, null).under("batch[" + i + "]");
@@ -75,6 +78,9 @@ final class NormalizeCommand implements Callable<Integer> {
         result = outcomes;
       } catch (InvalidMessageException e) {
         result = Outcome.rejected(e.reason(), e.path()).toJson();
+        allValid = false;
+      } catch (BatchReader.TwoBatchesException e) {
+        result = Outcome.rejected(e.getMessage(), "batch").toJson();
         allValid = false;
       }
     } else {

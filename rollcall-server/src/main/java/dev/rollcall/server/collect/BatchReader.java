@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * Reads a batch body in one pass, noting the size in bytes of each message as it was sent, so that
- * a message over the 32 KB limit can be rejected alone while the rest of the batch is kept.
+ * a message over the 32 KB limit can be rejected alone while the rest of the batch is kept. Public
+ * for {@code rollcall normalize}, which reads a batch as the collector does.
  */
-final class BatchReader {
+public final class BatchReader {
   private BatchReader() {}
 
   /** A batch envelope and the raw place and size of each of its messages, in order. */
@@ -74,11 +75,21 @@ final class BatchReader {
   }
 
   /**
+   * The batch envelope of {@code body}, read as {@link #read} reads it.
+   *
+   * @throws TwoBatchesException when the body has the field {@code batch} more than once
+   * @throws IOException when the body is not one JSON object
+   */
+  public static ObjectNode readEnvelope(byte[] body) throws IOException {
+    return read(body).envelope;
+  }
+
+  /**
    * The body has the field {@code batch} twice. JSON readers differ on which one counts (Jackson
    * keeps the last), so whichever was taken, the messages of the other would be dropped without a
    * word: the body is refused instead.
    */
-  static final class TwoBatchesException extends IOException {
+  public static final class TwoBatchesException extends IOException {
     private static final long serialVersionUID = 1L;
 
     TwoBatchesException() {

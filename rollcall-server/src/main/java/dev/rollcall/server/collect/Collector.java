@@ -358,17 +358,12 @@ public final class Collector implements Handler<HttpServerRequest> {
     }
     List<JsonNode> messages;
     try {
-      messages = BatchEnvelope.open(envelope);
+      messages = BatchEnvelope.open(envelope); // an empty batch too, as rollcall normalize does
     } catch (InvalidMessageException e) {
       publishRejected(endpoint, sourceId, body, e.reason(), e.path(), 400);
       ObjectNode error = JsonResponses.error(e.reason());
       error.put("path", e.path());
       reply(endpoint, response, 400, error);
-      return;
-    }
-    if (messages.isEmpty()) {
-      publishRejected(endpoint, sourceId, body, "the batch is empty", "batch", 400);
-      reply(endpoint, response, 400, pathError("the batch is empty", "batch"));
       return;
     }
     limiter.charge(sourceId, messages.size());
