@@ -40,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Mixin LogOptions store;
+  @Mixin ConfigOptions store;
 
   @Option(
       names = {"--output", "-o"},

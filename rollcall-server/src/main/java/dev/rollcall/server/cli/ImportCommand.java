@@ -55,7 +55,7 @@ final class ImportCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Mixin LogOptions store;
+  @Mixin ConfigOptions store;
 
   @Option(
       names = {"--input", "-i"},

@@ -9,6 +9,7 @@ import dev.rollcall.destination.Destinations;
 import dev.rollcall.destination.Preview;
 import dev.rollcall.internal.Json;
 import dev.rollcall.server.RollcallServer;
+import dev.rollcall.server.config.ConfigLoader;
 import dev.rollcall.server.config.DestinationSetup;
 import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.spec.MessageNormalizer;
@@ -230,6 +231,60 @@ final class DeliveryEndToEndTest {
   }
 
   @Test
+  void cli_destinationsWithTheServersConfig_saysWhatGetDestinationsSays() throws Exception {
+    MockWebServer stub = stub();
+    Path config = startFromFile(stub);
+
+    String[] stats = cli("destinations", "--config", config.toString());
+
+    assertThat(stats[0]).as(stats[2]).isEqualTo("0");
+    JsonNode destinations = Json.read(stats[1].getBytes(StandardCharsets.UTF_8));
+    assertThat(destinations.get("destinations").get(0).get("configured").booleanValue()).isTrue();
+    assertThat(destinations).isEqualTo(adminGet("/v1/destinations"));
+  }
+
+  @Test
+  void cli_deliveriesAndReplayWithTheServersConfig_takeAConfiguredDestinationWithoutDeliveries()
+      throws Exception {
+    MockWebServer stub = stub();
+    Path config = startFromFile(stub);
+
+    String[] listed = cli("deliveries", "--config", config.toString(), "--destination", "webhook");
+    String[] replayed = cli("replay", "--config", config.toString(), "--destination", "webhook");
+
+    assertThat(listed[0]).as(listed[2]).isEqualTo("0");
+    assertThat(Json.read(listed[1].getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(adminGet("/v1/deliveries?destination=webhook"));
+    assertThat(replayed[0]).as(replayed[2]).isEqualTo("0");
+    assertThat(Json.read(replayed[1].getBytes(StandardCharsets.UTF_8)).get("replayed").intValue())
+        .isZero();
+  }
+
+  @Test
+  void cli_withAConfigOfPostgres_saysTheQueuesAreThere() throws Exception {
+    Path config =
+        java.nio.file.Files.writeString(
+            dir.resolve("scaled.yaml"),
+            String.join(
+                "\n",
+                "log: kafka",
+                "store: postgres",
+                "kafka:",
+                "  bootstrapServers: localhost:9092",
+                "postgres:",
+                "  url: jdbc:postgresql://localhost:5432/rollcall"));
+
+    String[] stats = cli("destinations", "--config", config.toString());
+
+    assertThat(stats[0]).isEqualTo("1");
+    assertThat(stats[2])
+        .isEqualTo(
+            "rollcall destinations: with store: postgres the delivery queues are in PostgreSQL;"
+                + " ask a server: GET /v1/destinations"
+                + System.lineSeparator());
+  }
+
+  @Test
   void hangingDestination_timesOut_thenDeliveredWhenItAnswers() throws Exception {
     MockWebServer stub = stub();
     stub.enqueue(new MockResponse.Builder().code(200).headersDelay(5, TimeUnit.SECONDS).build());
@@ -373,6 +428,30 @@ final class DeliveryEndToEndTest {
                 .destinations(destinations)
                 .build(),
             Clock.systemUTC());
+  }
+
+  /**
+   * Starts the server from a config file with a webhook to the stub, as {@code serve --config}
+   * does, and returns the file.
+   */
+  private Path startFromFile(MockWebServer stub) throws Exception {
+    Path config =
+        java.nio.file.Files.writeString(
+            dir.resolve("rollcall.yaml"),
+            String.join(
+                "\n",
+                "data: " + dir.resolve("data"),
+                "writeKeys: [" + WRITE_KEY + "]",
+                "adminToken: " + ADMIN,
+                "destinations:",
+                "  webhook:",
+                "    url: " + base(stub) + "/hook"));
+    ConfigLoader.CommandLineValues values = new ConfigLoader.CommandLineValues();
+    values.config = config;
+    server =
+        RollcallServer.start(
+            new ConfigLoader(Map.of()).load(values).toBuilder().port(0).build(), Clock.systemUTC());
+    return config;
   }
 
   /** Runs the CLI; returns its exit status, standard output and standard error. */
