@@ -73,7 +73,8 @@ public final class ProfileApi {
     String includeParam = ctx.request().getParam("include");
     Set<String> include =
         includeParam == null ? null : new HashSet<>(Arrays.asList(includeParam.split(",")));
-    boolean verbose = "true".equalsIgnoreCase(ctx.request().getParam("verbose"));
+    Boolean verbose = booleanParam(ctx, "verbose");
+    if (verbose == null) return;
     blocking(
         ctx, () -> store.find(id).map(profile -> ProfileJson.traits(profile, include, verbose)));
   }
@@ -119,7 +120,9 @@ public final class ProfileApi {
   private void delete(RoutingContext ctx) {
     ExternalId id = externalId(ctx);
     if (id == null) return;
-    boolean suppress = "true".equalsIgnoreCase(ctx.request().getParam("suppress"));
+    // judged before anything is deleted: a deletion cannot be undone
+    Boolean suppress = booleanParam(ctx, "suppress");
+    if (suppress == null) return;
     blocking(
         ctx,
         () -> {
@@ -140,6 +143,30 @@ public final class ProfileApi {
           body.put("suppressed", suppress);
           return Optional.of(body);
         });
+  }
+
+  /**
+   * A true/false query parameter: absent is false; {@code true} or {@code false} in any case, given
+   * once. Anything else ({@code 1}, {@code yes}, empty, twice) answers 400 and returns null: read
+   * as false, a mistyped {@code suppress} would delete without suppressing. {@code 1} and {@code 0}
+   * are refused too, so that the API has one spelling, the one its documentation names.
+   */
+  private static Boolean booleanParam(RoutingContext ctx, String name) {
+    List<String> values = ctx.queryParam(name);
+    if (values.isEmpty()) return false;
+    if (values.size() == 1) {
+      String value = values.get(0);
+      if (value.equalsIgnoreCase("true")) return true;
+      if (value.equalsIgnoreCase("false")) return false;
+    }
+    ProfileErrors.send(
+        ctx.response(),
+        400,
+        "validation_error",
+        name
+            + " must be true or false, given once; got "
+            + (values.size() == 1 ? "\"" + values.get(0) + "\"" : values.size() + " values"));
+    return null;
   }
 
   private static ExternalId externalId(RoutingContext ctx) {

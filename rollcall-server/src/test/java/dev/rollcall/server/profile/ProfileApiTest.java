@@ -27,6 +27,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The Profile API over real HTTP, fed through the collector and the processor. */
 class ProfileApiTest {
@@ -279,6 +282,73 @@ class ProfileApiTest {
       assertThat(System.nanoTime()).as("deleted within 20 s").isLessThan(deadline);
       Thread.sleep(20);
     }
+  }
+
+  /**
+   * A deletion cannot be undone: a suppress value that is neither true nor false must not delete
+   * without suppressing (the weaker thing), so nothing is deleted and the answer says what is
+   * taken.
+   */
+  @ParameterizedTest(name = "suppress={0}")
+  @ValueSource(strings = {"1", "0", "yes", "bogus", "", "true&suppress=false"})
+  void delete_suppressNeitherTrueNorFalse_is400NamingIt_andDeletesNothing(String value)
+      throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> refused =
+        admin("DELETE", "/v1/profiles/user_id:97980cfea0067?suppress=" + value);
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    JsonNode error = json(refused).get("error");
+    assertThat(error.get("code").textValue()).isEqualTo("validation_error");
+    assertThat(error.get("message").textValue())
+        .startsWith("suppress must be true or false")
+        .contains("true")
+        .contains("false");
+    assertThat(admin("GET", "/v1/profiles/user_id:97980cfea0067/traits").statusCode())
+        .as("not deleted")
+        .isEqualTo(200);
+  }
+
+  @ParameterizedTest(name = "suppress={0}")
+  @CsvSource({"TRUE, true", "True, true", "false, false", "FALSE, false"})
+  void delete_suppressTrueOrFalseInAnyCase_isTaken(String value, boolean suppressed)
+      throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> deleted =
+        admin("DELETE", "/v1/profiles/user_id:97980cfea0067?suppress=" + value);
+
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(json(deleted).get("suppressed").booleanValue()).isEqualTo(suppressed);
+  }
+
+  @ParameterizedTest(name = "verbose={0}")
+  @ValueSource(strings = {"1", "yes", "bogus", ""})
+  void traits_verboseNeitherTrueNorFalse_is400NamingIt(String value) throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> refused =
+        admin("GET", "/v1/profiles/user_id:97980cfea0067/traits?verbose=" + value);
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(json(refused).get("error").get("message").textValue())
+        .startsWith("verbose must be true or false");
+  }
+
+  @Test
+  void traits_verboseFalse_givesThePlainValues() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> plain =
+        admin("GET", "/v1/profiles/user_id:97980cfea0067/traits?verbose=FALSE");
+
+    assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    assertThat(json(plain).get("traits").get("plan").textValue()).isEqualTo("premium");
   }
 
   @Test
