@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>The envelope's {@code context} and {@code integrations} are merged under each message's own,
  * object by object, the message's values winning; Segment's Java library relies on this, since it
  * sends {@code context.library} only on the envelope. The envelope's {@code sentAt} applies to the
- * messages that have none.
+ * messages that have none. An envelope field of the wrong kind rejects the whole batch, under its
+ * own path ({@code context}, {@code sentAt}).
  */
 public final class BatchEnvelope {
   private BatchEnvelope() {}
@@ -45,6 +46,14 @@ public final class BatchEnvelope {
       throw new InvalidMessageException("batch", "the batch is empty");
     }
     JsonNode sentAt = envelope.get("sentAt");
+    // judged here, not once merged into the messages: a bad one is the envelope's field, which the
+    // client sent once, and is reported as such (path sentAt), as a bad envelope context is
+    if (sentAt != null && !sentAt.isNull() && ClientDate.read(sentAt) == null) {
+      throw new InvalidMessageException(
+          "sentAt",
+          "the batch's sentAt is not a date (ISO-8601 or Unix time): "
+              + MessageValidator.shortly(sentAt));
+    }
     List<JsonNode> messages = new ArrayList<>(batch.size());
     for (JsonNode item : batch) {
       if (item instanceof ObjectNode) {

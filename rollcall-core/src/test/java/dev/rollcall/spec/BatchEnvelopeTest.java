@@ -150,6 +150,33 @@ class BatchEnvelopeTest {
             });
   }
 
+  /**
+   * The envelope's sentAt is the client's field, not the messages': a bad one is reported under its
+   * own path, {@code sentAt}, as a bad envelope context is, never as {@code batch[0].sentAt}.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "{'sentAt': 'garbage', 'batch': [{'type': 'identify', 'userId': 'a'}]} | 'garbage'",
+        "{'sentAt': true, 'batch': [{'type': 'identify', 'userId': 'a'}]}      | true",
+        "{'sentAt': {}, 'batch': []}                                            | {}",
+        "{'sentAt': 'x', 'batch': [{'userId': 'a', 'sentAt': 0}]}               | 'x'",
+      })
+  void open_envelopeSentAtNotADate_isRejectedNamingTheEnvelopesSentAt(String body, String shown) {
+    assertThatThrownBy(() -> open(body))
+        .isInstanceOfSatisfying(
+            InvalidMessageException.class,
+            e -> {
+              assertThat(e.path()).isEqualTo("sentAt");
+              assertThat(e.reason())
+                  .isEqualTo(
+                      "the batch's sentAt is not a date (ISO-8601 or Unix time): "
+                          + shown.replace('\'', '"'));
+            });
+  }
+
   @Test
   void open_envelopeSentAt_appliesOnlyWhereMissing() throws InvalidMessageException {
     List<JsonNode> messages =

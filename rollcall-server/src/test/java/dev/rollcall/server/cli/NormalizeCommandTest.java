@@ -71,4 +71,17 @@ class NormalizeCommandTest {
     assertThat(printed.get("error").textValue()).isEqualTo("the batch is empty");
     assertThat(printed.get("path").textValue()).isEqualTo("batch");
   }
+
+  @Test
+  void normalize_aBatchWhoseEnvelopeSentAtIsNotADate_isRefusedNamingTheEnvelopesSentAt()
+      throws Exception {
+    JsonNode printed =
+        normalize(
+            "{\"batch\": [{\"type\": \"identify\", \"userId\": \"a\"}], \"sentAt\": \"garbage\"}");
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(printed.path("path").textValue()).isEqualTo("sentAt");
+    assertThat(printed.path("error").textValue())
+        .isEqualTo("the batch's sentAt is not a date (ISO-8601 or Unix time): \"garbage\"");
+  }
 }

@@ -239,6 +239,19 @@ class BadInputTest {
   }
 
   @Test
+  void batch_envelopeSentAtNotADate_is400NamingTheEnvelopesSentAt() throws Exception {
+    HttpResponse<String> response =
+        api.post(
+            "/v1/batch",
+            "{\"batch\": [{\"type\": \"identify\", \"userId\": \"a\"}], \"sentAt\": \"garbage\"}");
+
+    JsonNode json =
+        assertRejected(
+            response, 400, "the batch's sentAt is not a date (ISO-8601 or Unix time): \"garbage\"");
+    assertThat(json.get("path").textValue()).isEqualTo("sentAt");
+  }
+
+  @Test
   void batch_empty_is400() throws Exception {
     HttpResponse<String> response = api.post("/v1/batch", "{\"batch\": []}");
 
