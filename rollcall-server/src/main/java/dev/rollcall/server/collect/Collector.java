@@ -263,18 +263,18 @@ public final class Collector implements Handler<HttpServerRequest> {
         return;
       }
     }
-    if (body.length == 0) {
+    if (isBlank(body)) {
       publishRejected(endpoint, null, null, "the body is empty", "", 400);
       reply(endpoint, response, 400, pathError("the body is empty; send a JSON object", ""));
       return;
     }
     String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    KeyInHeader inHeader = KeyInHeader.of(request.getHeader("Authorization"), headerKey);
     try {
       if (endpoint.isBatch()) {
-        takeBatch(
-            endpoint, response, BatchReader.read(body), body, sourceId, headerKey != null, ip);
+        takeBatch(endpoint, response, BatchReader.read(body), body, sourceId, inHeader, ip);
       } else {
-        takeOne(endpoint, response, Json.read(body), body, sourceId, headerKey != null, ip);
+        takeOne(endpoint, response, Json.read(body), body, sourceId, inHeader, ip);
       }
     } catch (BatchReader.TwoBatchesException e) {
       publishRejected(endpoint, sourceId, body, e.getMessage(), "batch", 400);
@@ -296,7 +296,7 @@ public final class Collector implements Handler<HttpServerRequest> {
       JsonNode body,
       byte[] raw,
       String sourceId,
-      boolean headerKeyGiven,
+      KeyInHeader inHeader,
       String ip) {
     if (!(body instanceof ObjectNode)) {
       publishRejected(endpoint, sourceId, raw, "the body must be a JSON object", "", 400);
@@ -307,9 +307,9 @@ public final class Collector implements Handler<HttpServerRequest> {
     boolean keyFromBody = sourceId == null; // a key in the header was judged before the body
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(message));
     if (sourceId == null) {
-      boolean keyGiven = headerKeyGiven || message.has("writeKey");
-      publishRejected(endpoint, null, raw, unauthorizedError(keyGiven), "writeKey", 401);
-      unauthorized(endpoint, response, keyGiven);
+      String error = unauthorizedError(inHeader, message.has("writeKey"));
+      publishRejected(endpoint, null, raw, error, "writeKey", 401);
+      unauthorized(endpoint, response, error);
       return;
     }
     if (keyFromBody && rateLimited(endpoint, response, sourceId, false)) {
@@ -342,15 +342,15 @@ public final class Collector implements Handler<HttpServerRequest> {
       BatchReader.ReadBatch read,
       byte[] body,
       String sourceId,
-      boolean headerKeyGiven,
+      KeyInHeader inHeader,
       String ip) {
     ObjectNode envelope = read.envelope;
     boolean keyFromBody = sourceId == null; // a key in the header was judged before the body
     sourceId = sourceId != null ? sourceId : writeKeys.authenticate(bodyWriteKey(envelope));
     if (sourceId == null) {
-      boolean keyGiven = headerKeyGiven || envelope.has("writeKey");
-      publishRejected(endpoint, null, body, unauthorizedError(keyGiven), "writeKey", 401);
-      unauthorized(endpoint, response, keyGiven);
+      String error = unauthorizedError(inHeader, envelope.has("writeKey"));
+      publishRejected(endpoint, null, body, error, "writeKey", 401);
+      unauthorized(endpoint, response, error);
       return;
     }
     if (keyFromBody && rateLimited(endpoint, response, sourceId, false)) {
@@ -533,15 +533,52 @@ public final class Collector implements Handler<HttpServerRequest> {
     return true;
   }
 
-  private void unauthorized(Endpoint endpoint, HttpServerResponse response, boolean keyGiven) {
+  private void unauthorized(Endpoint endpoint, HttpServerResponse response, String error) {
     response.putHeader("WWW-Authenticate", "Basic realm=\"rollcall\"");
-    reply(endpoint, response, 401, JsonResponses.error(unauthorizedError(keyGiven)));
+    reply(endpoint, response, 401, JsonResponses.error(error));
   }
 
-  private static String unauthorizedError(boolean keyGiven) {
-    return keyGiven
-        ? "unknown write key"
-        : "a write key is required: send it as the HTTP Basic user name, or as \"writeKey\" in the body";
+  /** What the Authorization header held, for telling a client why its call was refused. */
+  enum KeyInHeader {
+    /** No Authorization header. */
+    ABSENT,
+    /**
+     * A header that is not HTTP Basic with a user name (Bearer, Digest, bad Base64, an empty name):
+     * it may hold the right key, so "unknown" would send the client to check the wrong thing, and
+     * "required" would tell it that it sent nothing.
+     */
+    UNREADABLE,
+    /** A user name read from HTTP Basic. */
+    GIVEN;
+
+    static KeyInHeader of(String authorization, String basicUser) {
+      if (basicUser != null && !basicUser.isEmpty()) return GIVEN;
+      return authorization == null ? ABSENT : UNREADABLE;
+    }
+  }
+
+  private static String unauthorizedError(KeyInHeader inHeader, boolean keyInBody) {
+    if (inHeader == KeyInHeader.GIVEN || keyInBody) {
+      return "unknown write key";
+    }
+    if (inHeader == KeyInHeader.UNREADABLE) {
+      return "the Authorization header holds no write key: send the write key as the HTTP Basic"
+          + " user name, or as \"writeKey\" in the body";
+    }
+    return "a write key is required: send it as the HTTP Basic user name, or as \"writeKey\" in"
+        + " the body";
+  }
+
+  /**
+   * True when the body has nothing but JSON's whitespace (RFC 8259: space, tab, LF, CR): answered
+   * as an empty body, not as a parser's "end of input". Stops at the first other byte, most often
+   * the first.
+   */
+  static boolean isBlank(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') return false;
+    }
+    return true;
   }
 
   /* ---- the console's feed ---- */

@@ -314,11 +314,15 @@ class BadInputTest {
     assertRejected(response, 400, "empty");
   }
 
-  @Test
-  void body_onlyWhitespace_is400() throws Exception {
-    HttpResponse<String> response = api.post("/v1/identify", "  \n ");
+  /** Whitespace alone is as empty as no body: the same answer, which says what to send. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/v1/identify", "/v1/batch"})
+  void body_onlyWhitespace_is400AsAnEmptyBody(String path) throws Exception {
+    HttpResponse<String> response = api.post(path, "  \n\t\r ");
 
-    assertRejected(response, 400, "empty");
+    JsonNode json = assertRejected(response, 400, "empty");
+    assertThat(json.get("error").textValue()).isEqualTo("the body is empty; send a JSON object");
+    assertThat(json.get("path").textValue()).isEmpty();
   }
 
   @ParameterizedTest
@@ -557,10 +561,24 @@ class BadInputTest {
     assertRejected(response, 401, "write key is required");
   }
 
+  /**
+   * A header that is there but holds no write key in HTTP Basic is neither a missing key nor an
+   * unknown one (a Bearer header may carry the right key): the answer names the header.
+   */
   @ParameterizedTest
   @ValueSource(
-      strings = {"Bearer " + WRITE_KEY, "Basic not-base64!", "Basic ", "Digest username=\"x\""})
-  void writeKey_inAnotherAuthorizationScheme_is401(String authorization) throws Exception {
+      strings = {
+        "Bearer " + WRITE_KEY,
+        "Bearer k1",
+        "Digest k1",
+        "Basic !!!notb64",
+        "Basic not-base64!",
+        "Basic ",
+        "Basic Og==",
+        "Digest username=\"x\""
+      })
+  void writeKey_inAnotherAuthorizationScheme_is401NamingTheHeader(String authorization)
+      throws Exception {
     HttpResponse<String> response =
         api.post(
             "/v1/identify",
@@ -570,7 +588,12 @@ class BadInputTest {
             "Authorization",
             authorization);
 
-    assertRejected(response, 401, "write key");
+    JsonNode json = assertRejected(response, 401, "write key");
+    assertThat(json.get("error").textValue())
+        .isEqualTo(
+            "the Authorization header holds no write key: send the write key as the HTTP Basic"
+                + " user name, or as \"writeKey\" in the body");
+    assertThat(response.headers().firstValue("WWW-Authenticate")).isPresent();
   }
 
   @Test
