@@ -26,6 +26,7 @@ import dev.rollcall.server.destination.PreviewApi;
 import dev.rollcall.server.http.AdminAuth;
 import dev.rollcall.server.http.AnalyticsJsSettings;
 import dev.rollcall.server.http.Cors;
+import dev.rollcall.server.http.InvalidRequests;
 import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.profile.ProfileApi;
@@ -251,6 +252,7 @@ public final class RollcallServer implements AutoCloseable {
           vertx
               .createHttpServer(httpOptions(config))
               .requestHandler(router)
+              .invalidRequestHandler(RollcallServer.invalidRequests())
               .listen()
               .toCompletionStage()
               .toCompletableFuture()
@@ -298,8 +300,18 @@ public final class RollcallServer implements AutoCloseable {
   }
 
   /**
-   * Host, port, the idle timeout, no compression, and HTTPS when a certificate and key are
-   * configured.
+   * The longest request line taken, in bytes: any id the collector stores can be addressed in the
+   * Profile API's path. A message is at most 32 KB, so an id has fewer than 32,768 bytes of UTF-8,
+   * each at most 3 characters percent-encoded ({@code %E4}): 98,304; plus 4 KB for the method, the
+   * rest of the path, the query and the HTTP version. Netty only grows its buffer to what a line
+   * needs, so a higher bound costs nothing to requests of the usual length (Vert.x's default:
+   * 4,096).
+   */
+  public static final int MAX_INITIAL_LINE_BYTES = 3 * BodyLimits.MAX_MESSAGE_BYTES + 4 * 1024;
+
+  /**
+   * Host, port, the idle timeout, the limits of a request's first line and headers, no compression,
+   * and HTTPS when a certificate and key are configured.
    */
   static HttpServerOptions httpOptions(ServerConfig config) {
     HttpServerOptions options =
@@ -308,8 +320,15 @@ public final class RollcallServer implements AutoCloseable {
             .setPort(config.port())
             .setCompressionSupported(false)
             .setDecompressionSupported(false)
+            .setMaxInitialLineLength(MAX_INITIAL_LINE_BYTES)
+            .setMaxHeaderSize(HttpServerOptions.DEFAULT_MAX_HEADER_SIZE)
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()));
+    // HTTP/2 carries the path as a header (:path): its headers may take what HTTP/1.1's request
+    // line and headers take together, in bytes, so that a long id is as addressable over h2 or h2c
+    options
+        .getInitialSettings()
+        .setMaxHeaderListSize(MAX_INITIAL_LINE_BYTES + options.getMaxHeaderSize());
     if (config.tls()) {
       options
           .setSsl(true)
@@ -319,6 +338,11 @@ public final class RollcallServer implements AutoCloseable {
                   .setKeyPath(config.tlsKey().toString()));
     }
     return options;
+  }
+
+  /** JSON answers to requests over the HTTP limits of {@link #httpOptions}, for both servers. */
+  static InvalidRequests invalidRequests() {
+    return new InvalidRequests(MAX_INITIAL_LINE_BYTES, HttpServerOptions.DEFAULT_MAX_HEADER_SIZE);
   }
 
   private static Router router(

@@ -214,6 +214,7 @@ public final class ScaledServer implements AutoCloseable {
               .vertx
               .createHttpServer(RollcallServer.httpOptions(config))
               .requestHandler(router)
+              .invalidRequestHandler(RollcallServer.invalidRequests())
               .listen()
               .toCompletionStage()
               .toCompletableFuture()

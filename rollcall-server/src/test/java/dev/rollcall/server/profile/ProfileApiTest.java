@@ -12,6 +12,7 @@ import dev.rollcall.server.config.ServerConfig;
 import dev.rollcall.storage.sqlite.SqliteProfileStore;
 import dev.rollcall.tests.ProfileSnapshot;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,7 +48,12 @@ class ProfileApiTest {
 
   @TempDir Path dir;
   private RollcallServer server;
+
+  /** HTTP/2 when the server takes the upgrade (h2c), as Java's client asks for by default. */
   private final HttpClient http = HttpClient.newHttpClient();
+
+  private final HttpClient http11 =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
@@ -72,6 +78,12 @@ class ProfileApiTest {
 
   private HttpResponse<String> send(String method, String path, String body, String authorization)
       throws Exception {
+    return send(http, method, path, body, authorization);
+  }
+
+  private HttpResponse<String> send(
+      HttpClient http, String method, String path, String body, String authorization)
+      throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
             .timeout(Duration.ofSeconds(10))
@@ -91,7 +103,11 @@ class ProfileApiTest {
   }
 
   private HttpResponse<String> admin(String method, String path) throws Exception {
-    return send(method, path, null, "Bearer " + ADMIN_TOKEN);
+    return send(method, path, null, bearer());
+  }
+
+  private static String bearer() {
+    return "Bearer " + ADMIN_TOKEN;
   }
 
   private void track(String body) throws Exception {
@@ -349,6 +365,69 @@ class ProfileApiTest {
 
     assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
     assertThat(json(plain).get("traits").get("plan").textValue()).isEqualTo("premium");
+  }
+
+  /**
+   * A person the collector took can be read and deleted, whatever the length of the id: 10,000 CJK
+   * characters are 30,000 bytes of UTF-8 (a message is at most 32 KB), 90,000 characters once
+   * percent-encoded in the path, far over Vert.x's default request line of 4,096.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"HTTP_1_1", "HTTP_2"})
+  void person_withAnIdOf10000CjkCharacters_canBeReadAndDeleted(HttpClient.Version version)
+      throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(version).build();
+    String userId = "人".repeat(10_000);
+    track(
+        "{\"batch\":[{\"type\":\"identify\",\"userId\":\""
+            + userId
+            + "\",\"traits\":{\"plan\":\"pro\"}}]}");
+    awaitProcessed();
+    String person = "/v1/profiles/user_id:" + URLEncoder.encode(userId, StandardCharsets.UTF_8);
+
+    HttpResponse<String> traits = send(http, "GET", person + "/traits", null, bearer());
+    HttpResponse<String> deleted = send(http, "DELETE", person + "?suppress=true", null, bearer());
+
+    assertThat(traits.statusCode()).as(traits.body()).isEqualTo(200);
+    assertThat(json(traits).get("traits").get("plan").textValue()).isEqualTo("pro");
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(json(deleted).get("deleted").get(0).textValue()).isEqualTo("user_id:" + userId);
+    assertThat(send(http, "GET", person + "/traits", null, bearer()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void requestLine_overTheLimit_is414WithAJsonErrorSayingTheLimit() throws Exception {
+    HttpResponse<String> response =
+        send(
+            http11,
+            "GET",
+            "/v1/profiles/user_id:" + "a".repeat(200_000) + "/traits",
+            null,
+            bearer());
+
+    assertThat(response.statusCode()).isEqualTo(414);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    JsonNode body = json(response);
+    assertThat(body.get("success").booleanValue()).isFalse();
+    assertThat(body.get("error").textValue())
+        .isEqualTo(
+            "the request line (method, path and query) is longer than the limit of "
+                + RollcallServer.MAX_INITIAL_LINE_BYTES
+                + " bytes");
+  }
+
+  @Test
+  void headers_overTheLimit_are431WithAJsonError() throws Exception {
+    HttpResponse<String> response =
+        send(
+            http11,
+            "GET",
+            "/v1/profiles/user_id:u1/traits",
+            null,
+            bearer() + " " + "a".repeat(20_000));
+
+    assertThat(response.statusCode()).isEqualTo(431);
+    assertThat(json(response).get("error").textValue()).contains("headers").contains("limit");
   }
 
   @Test
