@@ -24,6 +24,7 @@ import dev.rollcall.server.destination.DeliveryOps;
 import dev.rollcall.server.destination.DeliveryService;
 import dev.rollcall.server.destination.PreviewApi;
 import dev.rollcall.server.http.AdminAuth;
+import dev.rollcall.server.http.AllowedMethods;
 import dev.rollcall.server.http.AnalyticsJsSettings;
 import dev.rollcall.server.http.Cors;
 import dev.rollcall.server.http.InvalidRequests;
@@ -76,6 +77,9 @@ public final class RollcallServer implements AutoCloseable {
   /** The tracking endpoints' last path segment, as in {@code Endpoint}: types, letters, batch. */
   static final String TRACKING =
       "(identify|track|page|screen|group|alias|i|t|p|s|g|a|batch|b|import)";
+
+  /** Where CORS is answered: the tracking endpoints, and analytics.js's settings. */
+  static final String CORS_PATHS = "^/+v1/+(" + TRACKING + "/*|projects/.*)$";
 
   private final ServerConfig config;
   private final List<String> writeKeys;
@@ -354,7 +358,7 @@ public final class RollcallServer implements AutoCloseable {
     Router router = Router.router(vertx);
     Cors cors = new Cors();
     // CORS for the tracking endpoints and analytics.js settings only, not the admin APIs
-    router.routeWithRegex("^/+v1/+(" + TRACKING + "/*|projects/.*)$").handler(cors);
+    cors.mount(router, CORS_PATHS);
     router
         .routeWithRegex(HttpMethod.POST, "^/+v1/+" + TRACKING + "/*$")
         .handler(ctx -> collector.handle(ctx.request()));
@@ -366,13 +370,26 @@ public final class RollcallServer implements AutoCloseable {
                 ctx.response()
                     .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                     .end(registry.scrape()));
+    lastRoutes(router);
+    return router;
+  }
+
+  /**
+   * The last routes of both servers' routers: 405 with {@code Allow} for a path served under other
+   * methods, HEAD as GET, else a 404; and the answer to failures.
+   */
+  static void lastRoutes(Router router) {
     router
         .route()
         .last()
         .handler(
-            ctx -> JsonResponses.error(ctx.response(), 404, "nothing at " + ctx.request().path()));
+            AllowedMethods.lastRoute(
+                router,
+                (ctx, status, message) -> JsonResponses.error(ctx.response(), status, message),
+                ctx ->
+                    JsonResponses.error(
+                        ctx.response(), 404, "nothing at " + ctx.request().path())));
     router.route().failureHandler(RollcallServer::failure);
-    return router;
   }
 
   static void settings(RoutingContext ctx, WriteKeys writeKeys) {

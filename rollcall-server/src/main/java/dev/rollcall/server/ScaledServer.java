@@ -245,9 +245,7 @@ public final class ScaledServer implements AutoCloseable {
               clock,
               RollcallServer.rateLimiter(parts.config, parts.keys));
       Cors cors = new Cors();
-      router
-          .routeWithRegex("^/+v1/+(" + RollcallServer.TRACKING + "/*|projects/.*)$")
-          .handler(cors);
+      cors.mount(router, RollcallServer.CORS_PATHS);
       router
           .routeWithRegex(HttpMethod.POST, "^/+v1/+" + RollcallServer.TRACKING + "/*$")
           .handler(ctx -> collector.handle(ctx.request()));
@@ -307,12 +305,7 @@ public final class ScaledServer implements AutoCloseable {
           .handler(ctx -> JsonResponses.send(ctx.response(), 200, rates.toJson()));
       new ConsoleRoutes(adminAuth, sessions).mount(router);
     }
-    router
-        .route()
-        .last()
-        .handler(
-            ctx -> JsonResponses.error(ctx.response(), 404, "nothing at " + ctx.request().path()));
-    router.route().failureHandler(RollcallServer::failure);
+    RollcallServer.lastRoutes(router);
     return router;
   }
 

@@ -3,6 +3,7 @@ package dev.rollcall.server.http;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -23,18 +24,32 @@ public final class Cors implements Handler<RoutingContext> {
       response.putHeader("Access-Control-Allow-Credentials", "true");
       response.putHeader("Vary", "Origin");
     }
-    if (ctx.request().method() == HttpMethod.OPTIONS) {
-      String headers = ctx.request().getHeader("Access-Control-Request-Headers");
-      response
-          .putHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-          .putHeader(
-              "Access-Control-Allow-Headers",
-              headers != null ? headers : "Authorization, Content-Type, Content-Encoding")
-          .putHeader("Access-Control-Max-Age", MAX_AGE_SECONDS)
-          .setStatusCode(204)
-          .end();
-      return;
-    }
     ctx.next();
+  }
+
+  /**
+   * Answers a preflight ({@code OPTIONS}), after {@link #handle} set the origin's headers. A route
+   * of its own, for OPTIONS only, so that the paths' {@code Allow} lists it ({@link
+   * AllowedMethods}).
+   */
+  public void preflight(RoutingContext ctx) {
+    String headers = ctx.request().getHeader("Access-Control-Request-Headers");
+    ctx.response()
+        .putHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        .putHeader(
+            "Access-Control-Allow-Headers",
+            headers != null ? headers : "Authorization, Content-Type, Content-Encoding")
+        .putHeader("Access-Control-Max-Age", MAX_AGE_SECONDS)
+        .setStatusCode(204)
+        .end();
+  }
+
+  /**
+   * Mounts CORS on the paths matching {@code regex}: the origin's headers on every method, and the
+   * preflight's answer on OPTIONS.
+   */
+  public void mount(Router router, String regex) {
+    router.routeWithRegex(regex).handler(this);
+    router.routeWithRegex(HttpMethod.OPTIONS, regex).handler(this::preflight);
   }
 }

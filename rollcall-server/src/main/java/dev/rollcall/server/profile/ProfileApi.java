@@ -8,6 +8,7 @@ import dev.rollcall.internal.Redacted;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.server.http.AllowedMethods;
 import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.http.ProfileErrors;
@@ -65,6 +66,17 @@ public final class ProfileApi {
     router.get("/:externalId/external_ids").handler(this::externalIds);
     router.get("/:externalId/events").handler(this::events);
     router.delete("/:externalId").handler(this::delete);
+    // a wrong method is answered here, in the Profile API's shape; anything else goes on to the
+    // server's own last route (404)
+    router
+        .route()
+        .last()
+        .handler(
+            AllowedMethods.lastRoute(
+                router,
+                (ctx, status, message) ->
+                    ProfileErrors.send(ctx.response(), status, "method_not_allowed", message),
+                RoutingContext::next));
   }
 
   private void traits(RoutingContext ctx) {

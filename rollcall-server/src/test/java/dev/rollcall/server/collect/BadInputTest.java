@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rollcall.storage.LogEntry;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -728,6 +729,63 @@ class BadInputTest {
     HttpResponse<String> response = api.get(path);
 
     assertRejected(response, 404, path);
+  }
+
+  /**
+   * A path that exists under other methods is a 405 (RFC 9110), not a 404: the Allow header lists
+   * the methods it takes, HEAD wherever GET is, and OPTIONS where CORS preflights are answered.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "GET    | /v1/identify                         | OPTIONS, POST",
+        "PUT    | /v1/identify                         | OPTIONS, POST",
+        "DELETE | /v1/identify                         | OPTIONS, POST",
+        "PATCH  | /v1/identify                         | OPTIONS, POST",
+        "GET    | /v1/batch                            | OPTIONS, POST",
+        "GET    | /v1/t/                               | OPTIONS, POST",
+        "POST   | /v1/destinations                     | GET, HEAD",
+        "POST   | /health                              | GET, HEAD",
+        "DELETE | /v1/projects/test-write-key/settings | GET, HEAD, OPTIONS"
+      })
+  void wrongMethod_onAPathThatExists_is405ListingTheMethodsItTakes(
+      String method, String path, String allow) throws Exception {
+    HttpResponse<String> response =
+        api.send(api.request(path).method(method, HttpRequest.BodyPublishers.noBody()));
+
+    JsonNode json = assertRejected(response, 405, method + " is not allowed at " + path);
+    assertThat(json.get("error").textValue()).endsWith(allow);
+    assertThat(response.headers().firstValue("Allow")).hasValue(allow);
+  }
+
+  @Test
+  void head_onATrackingEndpoint_is405WithAllow() throws Exception {
+    HttpResponse<String> response =
+        api.send(api.request("/v1/identify").method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.headers().firstValue("Allow")).hasValue("OPTIONS, POST");
+    assertThat(response.body()).isEmpty();
+  }
+
+  /** RFC 9110 asks a server that takes GET to take HEAD too: the GET's answer without its body. */
+  @Test
+  void head_onHealth_isAnsweredAsGetWithoutABody() throws Exception {
+    HttpResponse<String> response =
+        api.send(api.request("/health").method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(response.body()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/v1/nope", "/v1/projects/x", "/healthz", "/v1/identify/x"})
+  void post_unknownPath_is404EvenWhereCorsOrAPatternCoversIt(String path) throws Exception {
+    HttpResponse<String> response = api.post(path, "{\"userId\": \"u\"}");
+
+    assertRejected(response, 404, "nothing at " + path);
   }
 
   /* ---- helpers ---- */

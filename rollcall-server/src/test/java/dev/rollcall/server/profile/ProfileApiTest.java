@@ -430,6 +430,61 @@ class ProfileApiTest {
     assertThat(json(response).get("error").textValue()).contains("headers").contains("limit");
   }
 
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "POST  | /v1/profiles/user_id:u1/traits       | GET, HEAD",
+        "PUT   | /v1/profiles/user_id:u1/external_ids | GET, HEAD",
+        "PATCH | /v1/profiles/user_id:u1              | DELETE",
+        "GET   | /v1/profiles/user_id:u1              | DELETE"
+      })
+  void wrongMethod_onAProfilePath_is405InTheProfileApisShape(
+      String method, String path, String allow) throws Exception {
+    HttpResponse<String> response = send(http11, method, path, null, bearer());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(405);
+    assertThat(response.headers().firstValue("Allow")).hasValue(allow);
+    JsonNode error = json(response).get("error");
+    assertThat(error.get("code").textValue()).isEqualTo("method_not_allowed");
+    assertThat(error.get("message").textValue())
+        .isEqualTo(method + " is not allowed at " + path + "; it takes " + allow);
+  }
+
+  @Test
+  void unknownProfilePath_staysA404() throws Exception {
+    HttpResponse<String> response = admin("GET", "/v1/profiles/user_id:u1/nope");
+
+    assertThat(response.statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void head_onTraits_isAnsweredAsGetWithoutABody() throws Exception {
+    send("POST", "/v1/identify", COMPLETE_EXAMPLE, basic(WRITE_KEY));
+    awaitProcessed();
+
+    HttpResponse<String> response =
+        send(http11, "HEAD", "/v1/profiles/user_id:97980cfea0067/traits", null, bearer());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEmpty();
+  }
+
+  /** Over HTTP/2 Vert.x 5.0 would send a body after HEAD: there HEAD is refused, GET allowed. */
+  @Test
+  void head_overHttp2_is405AllowingGet() throws Exception {
+    HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    // the first request upgrades the connection to h2c; the HEAD then goes over HTTP/2
+    send(http2, "GET", "/v1/profiles/user_id:u1/traits", null, bearer());
+
+    HttpResponse<String> response =
+        send(http2, "HEAD", "/v1/profiles/user_id:u1/traits", null, bearer());
+
+    assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.headers().firstValue("Allow")).hasValue("GET");
+  }
+
   @Test
   void rebuild_replaysTheLogIntoTheSameProfiles() throws Exception {
     StringBuilder batch = new StringBuilder("{\"batch\":[");
