@@ -12,7 +12,6 @@ import dev.rollcall.server.http.AllowedMethods;
 import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.server.http.LoggedPaths;
 import dev.rollcall.server.http.ProfileErrors;
-import dev.rollcall.storage.sqlite.SqliteEventLog;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -44,14 +43,10 @@ public final class ProfileApi {
   private final ToIntFunction<List<String>> deleteFromLog;
   private final DeliveryQueue deliveries;
 
-  /** A deletion reaches the profiles, the event log and the delivery queues. */
-  public ProfileApi(ProfileStore store, SqliteEventLog log, DeliveryQueue deliveries) {
-    this(store, log::deletePeople, deliveries);
-  }
-
   /**
-   * @param deleteFromLog deletes the calls of these person keys from the event log and says how
-   *     many; a log that cannot delete single calls (Kafka, where retention removes them) answers 0
+   * @param deleteFromLog deletes the calls of these person keys from the event log (and from the
+   *     console's feed) and says how many left the log; a log that cannot delete single calls
+   *     (Kafka, where retention removes them) answers 0
    */
   public ProfileApi(
       ProfileStore store, ToIntFunction<List<String>> deleteFromLog, DeliveryQueue deliveries) {
