@@ -42,9 +42,6 @@ public final class BatchEnvelope {
     }
     JsonNode context = objectOrAbsent(envelope, "context");
     JsonNode integrations = objectOrAbsent(envelope, "integrations");
-    if (batch.isEmpty()) {
-      throw new InvalidMessageException("batch", "the batch is empty");
-    }
     JsonNode sentAt = envelope.get("sentAt");
     // judged here, not once merged into the messages: a bad one is the envelope's field, which the
     // client sent once, and is reported as such (path sentAt), as a bad envelope context is
@@ -53,6 +50,10 @@ public final class BatchEnvelope {
           "sentAt",
           "the batch's sentAt is not a date (ISO-8601 or Unix time): "
               + MessageValidator.shortly(sentAt));
+    }
+    // after the envelope's own fields, whose errors name them whatever the batch holds
+    if (batch.isEmpty()) {
+      throw new InvalidMessageException("batch", "the batch is empty");
     }
     List<JsonNode> messages = new ArrayList<>(batch.size());
     for (JsonNode item : batch) {

@@ -71,7 +71,9 @@ final class NormalizeCommand implements Callable<Integer> {
         List<JsonNode> messages = BatchEnvelope.open(BatchReader.readEnvelope(body));
         for (int i = 0; i < messages.size(); i++) {
           Outcome outcome =
-              normalizer.normalize(messages.get(i), null, null).under("batch[" + i + "]");
+              normalizer
+                  .normalize(withoutWriteKey(messages.get(i)), null, null)
+                  .under("batch[" + i + "]");
           allValid &= outcome.isAccepted();
           outcomes.add(outcome.toJson());
         }
@@ -87,13 +89,19 @@ final class NormalizeCommand implements Callable<Integer> {
       if (input instanceof ObjectNode && !input.has("type")) {
         ((ObjectNode) input).put("type", "identify");
       }
-      Outcome outcome = normalizer.normalize(input, null, null);
+      Outcome outcome = normalizer.normalize(withoutWriteKey(input), null, null);
       allValid = outcome.isAccepted();
       result = outcome.toJson();
     }
     out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     out.flush();
     return allValid ? 0 : 1;
+  }
+
+  /** The message without its {@code writeKey}: a credential, which the collector never stores. */
+  private static JsonNode withoutWriteKey(JsonNode message) {
+    if (message instanceof ObjectNode object) object.remove("writeKey");
+    return message;
   }
 
   private static String firstLine(String message) {

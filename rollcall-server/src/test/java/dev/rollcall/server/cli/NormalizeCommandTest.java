@@ -84,4 +84,22 @@ class NormalizeCommandTest {
     assertThat(printed.path("error").textValue())
         .isEqualTo("the batch's sentAt is not a date (ISO-8601 or Unix time): \"garbage\"");
   }
+
+  @Test
+  void normalize_oneMessage_dropsItsWriteKey_asTheCollectorDoes() throws Exception {
+    JsonNode printed = normalize("{\"userId\": \"a\", \"writeKey\": \"secret\"}");
+
+    assertThat(exit).isZero();
+    assertThat(printed.get("message").has("writeKey")).isFalse();
+  }
+
+  @Test
+  void normalize_aBatch_dropsItsMessagesWriteKeys_asTheCollectorDoes() throws Exception {
+    JsonNode printed =
+        normalize(
+            "{\"batch\": [{\"type\": \"identify\", \"userId\": \"a\", \"writeKey\": \"secret\"}]}");
+
+    assertThat(exit).isZero();
+    assertThat(printed.get(0).get("message").has("writeKey")).isFalse();
+  }
 }
