@@ -73,10 +73,14 @@ public final class Json {
    * overlong forms and code points above U+10FFFF through).
    */
   public static JsonNode read(byte[] bytes) throws IOException {
+    return read(DOCUMENT_READER, bytes);
+  }
+
+  private static JsonNode read(ObjectReader reader, byte[] bytes) throws IOException {
     Utf8.check(bytes);
     JsonNode node;
     try {
-      node = DOCUMENT_READER.readTree(bytes);
+      node = reader.readTree(bytes);
     } catch (NumberFormatException e) {
       throw new NumberOutOfRangeException(e);
     }
@@ -95,12 +99,8 @@ public final class Json {
    *     the collector takes)
    */
   public static JsonNode readEnvelope(byte[] bytes) throws IOException {
-    Utf8.check(bytes);
-    JsonNode node;
     try {
-      node = ENVELOPE_READER.readTree(bytes);
-    } catch (NumberFormatException e) {
-      throw new NumberOutOfRangeException(e);
+      return read(ENVELOPE_READER, bytes);
     } catch (StreamConstraintsException e) {
       // Jackson has no type of its own for the nesting limit among its stream constraints
       String message = e.getOriginalMessage();
@@ -109,10 +109,6 @@ public final class Json {
       }
       throw e;
     }
-    if (node == null || node.isMissingNode()) {
-      throw new EmptyBodyException();
-    }
-    return node;
   }
 
   /**
