@@ -448,7 +448,8 @@ public final class Rollcall implements AutoCloseable {
 
     /**
      * How long to wait for a connection, and then for the response's headers, before the attempt
-     * counts as a network error (and is retried). Default 15 s.
+     * counts as a network error (and is retried); the whole attempt, the response's body included,
+     * may take twice this at most. Default 15 s.
      */
     public Builder requestTimeout(Duration requestTimeout) {
       this.requestTimeout = requirePositive(requestTimeout, "requestTimeout");

@@ -21,6 +21,7 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import mockwebserver3.junit5.StartStop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -110,6 +111,23 @@ class RetryTest {
   @Test
   void noAnswerWithinRequestTimeout_isRetried_thenDelivered() throws Exception {
     server.enqueue(new MockResponse.Builder().onResponseStart(SocketEffect.Stall.INSTANCE).build());
+    server.enqueue(ok());
+
+    sendOne(client().requestTimeout(Duration.ofMillis(300)));
+
+    assertThat(server.getRequestCount()).isEqualTo(2);
+    assertThat(callback.successes).hasSize(1);
+  }
+
+  /** The headers come, the body stalls: before, flush() waited for good. */
+  @Test
+  @Timeout(60)
+  void answerWhoseBodyStalls_isRetriedAfterTwiceTheRequestTimeout_thenDelivered() throws Exception {
+    server.enqueue(
+        new MockResponse.Builder()
+            .body("{\"success\":true}")
+            .onResponseBody(SocketEffect.Stall.INSTANCE)
+            .build());
     server.enqueue(ok());
 
     sendOne(client().requestTimeout(Duration.ofMillis(300)));

@@ -36,8 +36,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the ids, the call's own fields, {@code context} (with {@code library}), {@code integrations}.
  */
 public final class MessageWriter {
-  /** Deeper nesting than this is taken for a cycle (a map that contains itself). */
-  static final int MAX_DEPTH = 100;
+  /**
+   * The deepest a value may nest, its field's own map or list counting as 1 ({@code traits: {a:
+   * [1]}} is 2). A server reads at most 64 levels of a request body (Rollcall's collector, after
+   * Jackson's default), and a batch's object and array and the message itself take 3: a message
+   * nested deeper was refused, and with it the whole batch it was in. Also what stops a map that
+   * contains itself.
+   */
+  static final int MAX_DEPTH = 61;
 
   private static final JsonFactory FACTORY =
       new JsonFactoryBuilder().rootValueSeparator((String) null).build();
@@ -171,7 +177,9 @@ public final class MessageWriter {
   private boolean writeEntries(Map<?, ?> map, int depth) throws IOException {
     if (depth > MAX_DEPTH) {
       throw new UnwritableValueException(
-          "nested deeper than " + MAX_DEPTH + " levels (does a map contain itself?)");
+          "nested deeper than "
+              + MAX_DEPTH
+              + " levels, the most a server reads in a batch (does a map contain itself?)");
     }
     boolean hasLibrary = false;
     for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -180,6 +188,15 @@ public final class MessageWriter {
         throw new UnwritableValueException("a map has a null key");
       }
       String name = key instanceof String ? (String) key : key.toString();
+      if (hasLoneSurrogate(name)) {
+        // written escaped, a server's parser refuses it in a name (values may hold one), and the
+        // whole batch with it
+        throw new UnwritableValueException(
+            "the name \""
+                + name
+                + "\" holds half of a surrogate pair (a character cut in two), which no JSON"
+                + " parser takes in a name");
+      }
       hasLibrary |= name.equals("library");
       json.writeFieldName(name);
       try {
@@ -202,7 +219,46 @@ public final class MessageWriter {
       json.writeBoolean((Boolean) value);
     } else if (value instanceof Map) {
       writeObject((Map<?, ?>) value, depth + 1);
-    } else if (value instanceof Iterable) {
+    } else if (isArray(value)) {
+      writeArray(value, depth + 1);
+    } else if (value instanceof Instant) {
+      writeInstant((Instant) value);
+    } else if (value instanceof Date) {
+      writeMillis(((Date) value).getTime());
+    } else if (value instanceof CharSequence
+        || value instanceof Character
+        || value instanceof Enum
+        || value instanceof UUID
+        || value instanceof URI
+        || value instanceof TemporalAccessor
+        || value instanceof TemporalAmount) {
+      json.writeString(value.toString());
+    } else {
+      throw new UnwritableValueException(
+          "cannot write a "
+              + value.getClass().getName()
+              + " as JSON; use maps, lists, strings, numbers, booleans or dates");
+    }
+  }
+
+  private static boolean isArray(Object value) {
+    return value instanceof Iterable
+        || value instanceof Object[]
+        || value instanceof int[]
+        || value instanceof long[]
+        || value instanceof double[]
+        || value instanceof boolean[];
+  }
+
+  /** A list or an array, itself at nesting level {@code depth}. */
+  private void writeArray(Object value, int depth) throws IOException {
+    if (depth > MAX_DEPTH) {
+      throw new UnwritableValueException(
+          "nested deeper than "
+              + MAX_DEPTH
+              + " levels, the most a server reads in a batch (does a list contain itself?)");
+    }
+    if (value instanceof Iterable) {
       json.writeStartArray();
       int i = 0;
       for (Object element : (Iterable<?>) value) {
@@ -216,18 +272,6 @@ public final class MessageWriter {
         writeElement(array[i], i, depth);
       }
       json.writeEndArray();
-    } else if (value instanceof Instant) {
-      writeInstant((Instant) value);
-    } else if (value instanceof Date) {
-      writeMillis(((Date) value).getTime());
-    } else if (value instanceof CharSequence
-        || value instanceof Character
-        || value instanceof Enum
-        || value instanceof UUID
-        || value instanceof URI
-        || value instanceof TemporalAccessor
-        || value instanceof TemporalAmount) {
-      json.writeString(value.toString());
     } else if (value instanceof int[]) {
       int[] array = (int[]) value;
       json.writeArray(array, 0, array.length);
@@ -236,28 +280,21 @@ public final class MessageWriter {
       json.writeArray(array, 0, array.length);
     } else if (value instanceof double[]) {
       double[] array = (double[]) value;
+      for (double element : array) finite(element);
       json.writeArray(array, 0, array.length);
-    } else if (value instanceof boolean[]) {
+    } else {
       json.writeStartArray();
       for (boolean b : (boolean[]) value) {
         json.writeBoolean(b);
       }
       json.writeEndArray();
-    } else {
-      throw new UnwritableValueException(
-          "cannot write a "
-              + value.getClass().getName()
-              + " as JSON; use maps, lists, strings, numbers, booleans or dates");
     }
   }
 
+  /** One element of a list at nesting level {@code depth}; a map or list in it is one deeper. */
   private void writeElement(Object element, int index, int depth) throws IOException {
-    if (depth + 1 > MAX_DEPTH) {
-      throw new UnwritableValueException(
-          "nested deeper than " + MAX_DEPTH + " levels (does a list contain itself?)");
-    }
     try {
-      writeValue(element, depth + 1);
+      writeValue(element, depth);
     } catch (UnwritableValueException e) {
       throw e.under("[" + index + "]");
     }
@@ -271,16 +308,43 @@ public final class MessageWriter {
         || number instanceof AtomicInteger) {
       json.writeNumber(number.longValue());
     } else if (number instanceof Double) {
-      json.writeNumber(number.doubleValue());
+      json.writeNumber(finite(number.doubleValue()));
     } else if (number instanceof Float) {
+      finite(number.floatValue());
       json.writeNumber(number.floatValue());
     } else if (number instanceof BigDecimal) {
       json.writeNumber((BigDecimal) number);
     } else if (number instanceof BigInteger) {
       json.writeNumber((BigInteger) number);
     } else {
-      json.writeNumber(number.doubleValue());
+      json.writeNumber(finite(number.doubleValue()));
     }
+  }
+
+  /**
+   * The number, if JSON has a form for it: NaN and the infinities have none (Jackson would write
+   * them as the strings "NaN" and "Infinity", a number trait turned into a string without a word).
+   */
+  private static double finite(double number) {
+    if (!Double.isFinite(number)) {
+      throw new UnwritableValueException(number + " is not a number JSON can hold");
+    }
+    return number;
+  }
+
+  /** Whether {@code text} holds a surrogate that is not half of a pair. */
+  static boolean hasLoneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void writeInstant(Instant instant) throws IOException {

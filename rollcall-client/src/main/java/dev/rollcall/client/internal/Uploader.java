@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,9 +17,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends batches to {@code /v1/batch}, retries them by the {@link RetryPolicy}, and reports each
@@ -113,18 +117,36 @@ public final class Uploader implements AutoCloseable {
 
   /**
    * Posts on one of the client's HTTP threads and handles the answer there, so that callbacks run
-   * on those threads. A blocking send, not {@code sendAsync}: the JDK runs what depends on {@code
-   * sendAsync}'s future in the common pool, which on a machine of two cores or fewer is a new
-   * thread per task.
+   * on those threads. The thread waits on {@code sendAsync}'s future itself, with a deadline, and
+   * nothing depends on that future: the JDK runs what depends on it in the common pool, which on a
+   * machine of two cores or fewer is a new thread per task.
+   *
+   * <p>Why a deadline of our own: the request's timeout covers the connection and the response's
+   * headers only. A server that sent its headers and then stalled in the body held this thread and
+   * its place among the requests in flight for good: four such answers stopped the client, and
+   * {@code flush()} waited forever. The whole attempt gets twice the request timeout (a connection,
+   * then an answer); past it, the exchange is cancelled and the batch retried, as for any network
+   * error.
    */
   private void send(Batch batch, HttpRequest request) {
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     HttpResponse<byte[]> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException | RuntimeException e) {
-      handle(batch, null, e);
+      response = exchange.get(2 * requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      handle(
+          batch,
+          null,
+          new HttpTimeoutException(
+              "the answer did not arrive in full within " + 2 * requestTimeout.toMillis() + " ms"));
+      return;
+    } catch (ExecutionException e) {
+      handle(batch, null, e.getCause());
       return;
     } catch (InterruptedException e) { // close() ran out of time: it fails the batch
+      exchange.cancel(true);
       Thread.currentThread().interrupt();
       return;
     }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class MessageWriterTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -123,7 +125,7 @@ class MessageWriterTest {
 
     assertThatThrownBy(() -> writer.write(identify(Map.of("loop", cycle))))
         .isInstanceOf(UnwritableValueException.class)
-        .hasMessageContaining("nested deeper than 100 levels");
+        .hasMessageContaining("nested deeper than 61 levels");
   }
 
   @Test
@@ -133,7 +135,66 @@ class MessageWriterTest {
 
     assertThatThrownBy(() -> writer.write(identify(Map.of("loop", cycle))))
         .isInstanceOf(UnwritableValueException.class)
-        .hasMessageContaining("nested deeper than 100 levels");
+        .hasMessageContaining("nested deeper than 61 levels");
+  }
+
+  /** A value of {@code levels} maps (or lists) one inside the other, around a 1. */
+  private static Object nested(int levels, boolean lists) {
+    Object value = 1;
+    for (int level = 0; level < levels; level++) {
+      value = lists ? List.of(value) : Map.of("d", value);
+    }
+    return value;
+  }
+
+  /** Under {@code traits} (level 1), a trait's value of 60 levels reaches level 61, the most. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void write_nestedAsDeepAsAServerReadsInABatch_isWritten_oneLevelMoreIsNot(boolean lists)
+      throws Exception {
+    Object deepest = nested(MessageWriter.MAX_DEPTH - 1, lists);
+    Object deeper = nested(MessageWriter.MAX_DEPTH, lists);
+
+    assertThat(MAPPER.readTree(writer.write(identify(Map.of("a", deepest)))).at("/traits/a"))
+        .isNotNull();
+    assertThatThrownBy(() -> new MessageWriter().write(identify(Map.of("a", deeper))))
+        .isInstanceOf(UnwritableValueException.class)
+        .hasMessageContaining("nested deeper than 61 levels, the most a server reads in a batch");
+  }
+
+  @Test
+  void write_anEmptyListNestedTooDeep_isUnwritable() {
+    Object deeper = List.of();
+    for (int level = 0; level < MessageWriter.MAX_DEPTH - 1; level++) deeper = List.of(deeper);
+    Object tooDeep = deeper;
+
+    assertThatThrownBy(() -> writer.write(identify(Map.of("a", tooDeep))))
+        .isInstanceOf(UnwritableValueException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+  void write_aNumberJsonCannotHold_isUnwritable_notTheStringNaN(double number) {
+    assertThatThrownBy(() -> new MessageWriter().write(identify(Map.of("n", number))))
+        .isInstanceOf(UnwritableValueException.class)
+        .hasMessage("traits.n: " + number + " is not a number JSON can hold");
+    assertThatThrownBy(() -> new MessageWriter().write(identify(Map.of("n", (float) number))))
+        .isInstanceOf(UnwritableValueException.class);
+    assertThatThrownBy(
+            () -> new MessageWriter().write(identify(Map.of("n", new double[] {1, number}))))
+        .isInstanceOf(UnwritableValueException.class);
+  }
+
+  @Test
+  void write_aNameWithHalfASurrogatePair_isUnwritable_aWholeEmojiIsWritten() throws Exception {
+    assertThatThrownBy(() -> new MessageWriter().write(identify(Map.of("name\uD83D", "x"))))
+        .isInstanceOf(UnwritableValueException.class)
+        .hasMessageContaining("holds half of a surrogate pair");
+    assertThatThrownBy(() -> new MessageWriter().write(identify(Map.of("\uDE80x", "x"))))
+        .isInstanceOf(UnwritableValueException.class);
+
+    JsonNode written = MAPPER.readTree(writer.write(identify(Map.of("rocket\uD83D\uDE80", "x"))));
+    assertThat(written.at("/traits").fieldNames().next()).isEqualTo("rocket\uD83D\uDE80");
   }
 
   @Test

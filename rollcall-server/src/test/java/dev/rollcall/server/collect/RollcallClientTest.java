@@ -178,6 +178,35 @@ class RollcallClientTest {
     assertThat(someIdentify.at("/traits/score").decimalValue()).isEqualByComparingTo("7.25");
   }
 
+  /**
+   * What the SDK cannot send fails alone, on the caller's thread, and the rest of its batch is
+   * stored: a value nested as deep as the server reads in a batch goes, one level more does not,
+   * nor a name with half an emoji, nor NaN. Before, each of these was sent and the server refused
+   * the whole batch.
+   */
+  @Test
+  void messagesTheServerWouldRefuse_failAlone_andTheRestOfTheirBatchIsStored() throws Exception {
+    Map<String, Object> deepest = Map.of("leaf", 1);
+    for (int level = 1; level < 61; level++) deepest = Map.of("d", deepest);
+    rollcall.identify("sdk-" + run + "-deep", deepest);
+    rollcall.identify("sdk-" + run + "-deeper", Map.of("d", deepest));
+    rollcall.identify("sdk-" + run + "-halfEmoji", Map.of("name\uD83D", "x"));
+    rollcall.identify("sdk-" + run + "-nan", Map.of("n", Double.NaN));
+    for (int i = 0; i < 20; i++) rollcall.identify("sdk-" + run + "-good-" + i, Map.of("i", i));
+    rollcall.flush();
+
+    assertThat(failed.values())
+        .extracting(DeliveryException::reason)
+        .containsExactly(
+            DeliveryException.Reason.UNWRITABLE,
+            DeliveryException.Reason.UNWRITABLE,
+            DeliveryException.Reason.UNWRITABLE);
+    assertThat(succeeded).hasSize(21);
+    awaitStored(21);
+    assertThat(api.storedFor("sdk-" + run + "-deep")).as("61 levels under traits").hasSize(1);
+    assertThat(api.storedFor("sdk-" + run + "-deeper")).isEmpty();
+  }
+
   /** The person's traits from the Profile API, once the processor has applied them. */
   private JsonNode awaitProfileTraits(String id) throws Exception {
     JsonNode[] traits = new JsonNode[1];
