@@ -1,6 +1,7 @@
 package dev.rollcall.destination.customerio;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rollcall.Message;
 import dev.rollcall.destination.Destination;
@@ -15,6 +16,7 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Customer.io: an identify becomes one "add or update a customer" request of the <b>Track API
@@ -37,7 +39,9 @@ import java.util.Map;
  *   <tr><td>{@code traits.createdAt}</td><td>{@code created_at}, Unix seconds (a date that cannot
  *       be read stays {@code createdAt} as sent)</td></tr>
  *   <tr><td>every other trait</td><td>the same name, value as sent (objects stay objects:
- *       Customer.io keeps JSON attributes)</td></tr>
+ *       Customer.io keeps JSON attributes), but an ISO-8601 date, in an object too, as Unix
+ *       seconds ({@code birthday}), which Customer.io's timestamp rules need; setting {@code
+ *       convertTimestamps: false} sends them as they are</td></tr>
  *   <tr><td>{@code anonymousId}</td><td>{@code anonymous_id} (links the person's anonymous
  *       activity), unless a trait of that name is sent</td></tr>
  * </table>
@@ -47,7 +51,8 @@ import java.util.Map;
  * <p>Settings: {@code siteId} and {@code apiKey} (required; in preview the header reads {@code
  * Basic base64(<siteId>:<apiKey>)} rather than the encoding of placeholders), {@code region}
  * ({@code us}, the default, → {@value #US_BASE_URL}; {@code eu} → {@value #EU_BASE_URL}), {@code
- * baseUrl} (overrides the region's).
+ * baseUrl} (overrides the region's), {@code convertTimestamps} ({@code true}, the default, or
+ * {@code false}).
  */
 public final class CustomerIoDestination implements Destination {
   public static final String NAME = "Customer.io";
@@ -55,6 +60,11 @@ public final class CustomerIoDestination implements Destination {
   public static final String EU_BASE_URL = "https://track-eu.customer.io";
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  /** An ISO-8601 date, or date-time with seconds, fraction and zone optional. */
+  private static final Pattern ISO_DATE =
+      Pattern.compile(
+          "\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}(:?\\d{2})?)?)?");
 
   @Override
   public String name() {
@@ -83,12 +93,13 @@ public final class CustomerIoDestination implements Destination {
     JsonNode createdAtNode = traits.get("createdAt");
     Instant createdAt = Dates.parse(createdAtNode);
     if (createdAt != null) body.put("created_at", createdAt.getEpochSecond());
+    boolean convert = convertTimestamps(settings);
     Iterator<Map.Entry<String, JsonNode>> fields = traits.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       String key = field.getKey();
       if (key.equals("email") || (key.equals("createdAt") && createdAt != null)) continue;
-      body.set(key, field.getValue());
+      body.set(key, convert ? withUnixDates(field.getValue()) : field.getValue());
     }
     String anonymousId = identify.anonymousId();
     if (anonymousId != null && !body.has("anonymous_id")) body.put("anonymous_id", anonymousId);
@@ -98,6 +109,36 @@ public final class CustomerIoDestination implements Destination {
             .header("Authorization", authorization(settings, siteId, apiKey))
             .jsonBody(body)
             .build());
+  }
+
+  /**
+   * An ISO-8601 date or date-time written as Unix seconds, in objects too (not in arrays): what
+   * Customer.io's segments and campaigns compare as a timestamp, and what Segment's own Customer.io
+   * destination sends by default. A string that is not an ISO-8601 date stays as it is, even one
+   * that is a Unix time already.
+   */
+  static JsonNode withUnixDates(JsonNode value) {
+    if (value.isTextual() && ISO_DATE.matcher(value.textValue()).matches()) {
+      Instant date = Dates.parse(value.textValue());
+      return date == null ? value : LongNode.valueOf(date.getEpochSecond());
+    }
+    if (value.isObject()) {
+      ObjectNode converted = Json.object();
+      value.fields().forEachRemaining(f -> converted.set(f.getKey(), withUnixDates(f.getValue())));
+      return converted;
+    }
+    return value;
+  }
+
+  private static boolean convertTimestamps(DestinationSettings settings) {
+    String value = settings.optional("convertTimestamps", "true").trim().toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "the Customer.io setting convertTimestamps must be true or false, not " + value);
+    };
   }
 
   private static String baseUrl(DestinationSettings settings) {

@@ -95,7 +95,7 @@ class CustomerIoDestinationTest {
                      "state": "CA", "street": "6th St"},
          "age": 32,
          "avatar": "https://example.com/peter.png",
-         "birthday": "1990-04-13T00:00:00.000Z",
+         "birthday": 639964800,
          "company": {"name": "Initech", "id": 42, "industry": "Software",
                      "employeeCount": 120, "plan": "enterprise"},
          "description": "Manager",
@@ -244,6 +244,35 @@ class CustomerIoDestinationTest {
 
     assertThat(Json.read(request.bodyBytes()))
         .isEqualTo(json("{\"created_at\": " + CREATED_SECONDS + "}"));
+  }
+
+  /** As Segment's Customer.io destination does by default: its timestamp rules need Unix time. */
+  @Test
+  void plan_isoDateTraits_inObjectsToo_areUnixSeconds_otherStringsAreNot() throws Exception {
+    Message message =
+        identify(
+            """
+            {"type": "identify", "userId": "u1", "traits": {
+              "trialEnds": "2024-08-14T20:36:48.6527521Z", "renewal": "2024-08-14",
+              "plan": {"since": "2024-08-14T20:36:48Z", "name": "pro"},
+              "dates": ["2024-08-14"], "zip": "1990", "code": "1723667808", "note": "2024-08-14 maybe"}}
+            """);
+
+    DestinationRequest request = only(customerIo.plan(message, settings(Map.of())));
+
+    assertThat(Json.read(request.bodyBytes())) // as sent: numbers read back as numbers
+        .isEqualTo(
+            json(
+                """
+                {"trialEnds": 1723667808, "renewal": 1723593600,
+                 "plan": {"since": 1723667808, "name": "pro"},
+                 "dates": ["2024-08-14"], "zip": "1990", "code": "1723667808",
+                 "note": "2024-08-14 maybe"}
+                """));
+    DestinationRequest asSent =
+        only(customerIo.plan(message, settings(Map.of("convertTimestamps", "false"))));
+    assertThat(asSent.jsonBody().get("trialEnds").textValue())
+        .isEqualTo("2024-08-14T20:36:48.6527521Z");
   }
 
   @Test
