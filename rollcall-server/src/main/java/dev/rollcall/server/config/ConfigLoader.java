@@ -64,22 +64,24 @@ import java.util.Map;
  * role: all                     # or collector, processor, delivery (with kafka and postgres)
  * </pre>
  *
- * In {@code sources} and {@code destinations}, {@code ${NAME}} is replaced by the environment
- * variable {@code NAME}, so secrets stay out of the file; a variable that is not set is an error.
- * Destination names are matched as Segment's are, without regard to case, spaces or punctuation
- * ({@code Mixpanel-EU} is {@code mixpaneleu}). The write keys of {@code writeKeys} send to every
- * destination.
+ * In the secrets ({@code writeKeys}, {@code adminToken}, {@code postgres.password}) and in {@code
+ * sources} and {@code destinations}, {@code ${NAME}} is replaced by the environment variable {@code
+ * NAME}, so secrets stay out of the file; a variable that is not set is an error (a token taken as
+ * the literal text {@code ${NAME}} would be one anyone could read in the docs). Destination names
+ * are matched as Segment's are, without regard to case, spaces or punctuation ({@code Mixpanel-EU}
+ * is {@code mixpaneleu}). The write keys of {@code writeKeys} send to every destination.
  *
- * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_DATA}, {@code
- * ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
+ * <p>Environment variables: {@code ROLLCALL_PORT}, {@code ROLLCALL_HOST}, {@code ROLLCALL_DATA},
+ * {@code ROLLCALL_WRITE_KEYS} (comma-separated), {@code ROLLCALL_ADMIN_TOKEN}, {@code
  * ROLLCALL_DEDUP_WINDOW_SECONDS}, {@code ROLLCALL_MAX_PENDING_CALLS}, {@code
  * ROLLCALL_IDLE_TIMEOUT_SECONDS}, {@code ROLLCALL_ANALYTICS_JS}, {@code ROLLCALL_LOG}, {@code
  * ROLLCALL_STORE}, {@code ROLLCALL_KAFKA_BOOTSTRAP_SERVERS}, {@code ROLLCALL_KAFKA_TOPIC}, {@code
  * ROLLCALL_KAFKA_PARTITIONS}, {@code ROLLCALL_KAFKA_REPLICATION_FACTOR}, {@code
- * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code ROLLCALL_POSTGRES_URL},
- * {@code ROLLCALL_POSTGRES_USER}, {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code
- * ROLLCALL_RATE_LIMIT}, {@code ROLLCALL_RATE_LIMIT_BURST}, {@code ROLLCALL_TLS_CERT}, {@code
- * ROLLCALL_TLS_KEY}, and {@code ROLLCALL_CONFIG} for the file itself.
+ * ROLLCALL_KAFKA_GROUP}, {@code ROLLCALL_KAFKA_ACK_TIMEOUT_SECONDS}, {@code
+ * ROLLCALL_KAFKA_APPLY_THREADS}, {@code ROLLCALL_POSTGRES_URL}, {@code ROLLCALL_POSTGRES_USER},
+ * {@code ROLLCALL_POSTGRES_PASSWORD}, {@code ROLLCALL_ROLE}, {@code ROLLCALL_RATE_LIMIT}, {@code
+ * ROLLCALL_RATE_LIMIT_BURST}, {@code ROLLCALL_TLS_CERT}, {@code ROLLCALL_TLS_KEY}, and {@code
+ * ROLLCALL_CONFIG} for the file itself.
  */
 public final class ConfigLoader {
   private final Map<String, String> environment;
@@ -120,8 +122,11 @@ public final class ConfigLoader {
               text(file, "data"));
       if (data != null) builder.dataDir(Path.of(data));
       builder.writeKeys(writeKeys(cli, file));
-      builder.adminToken(
-          first(cli.adminToken, env("ROLLCALL_ADMIN_TOKEN"), text(file, "adminToken")));
+      String adminToken = first(cli.adminToken, env("ROLLCALL_ADMIN_TOKEN"));
+      if (adminToken == null && text(file, "adminToken") != null) {
+        adminToken = expand("adminToken", text(file, "adminToken"));
+      }
+      builder.adminToken(adminToken);
       Integer dedup =
           firstInt(
               "dedupWindowSeconds",
@@ -280,7 +285,7 @@ public final class ConfigLoader {
       if (!key.isTextual()) {
         throw new ConfigException("writeKeys in the config file must be a list of strings");
       }
-      list.add(key.textValue());
+      list.add(expand("writeKeys[" + list.size() + "]", key.textValue()));
     }
     return list;
   }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 final class ConfigLoaderTest {
   @TempDir Path dir;
@@ -190,6 +192,68 @@ final class ConfigLoaderTest {
     assertThatThrownBy(() -> load(Map.of(), "role: janitor"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("role must be collector, processor, delivery or all, not janitor");
+  }
+
+  /* ---- secrets from the environment ---- */
+
+  @Test
+  void writeKeysAndAdminToken_fromTheFile_takeEnvironmentVariables() throws Exception {
+    ServerConfig config =
+        load(
+            Map.of("WEB_WRITE_KEY", "web-key", "TOKEN", "admin-secret"),
+            "writeKeys: [\"${WEB_WRITE_KEY}\", literal-key]",
+            "adminToken: ${TOKEN}");
+
+    assertThat(config.writeKeys()).containsExactly("web-key", "literal-key");
+    assertThat(config.adminToken()).isEqualTo("admin-secret");
+  }
+
+  /** Taken as written, the token would be "${ROLLCALL_ADMIN_TOKEN}", which the docs show. */
+  @Test
+  void adminTokenFromTheFile_withItsVariableUnset_stopsTheStartNamingIt() {
+    assertThatThrownBy(() -> load(Map.of(), "adminToken: ${MISSING_TOKEN}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("adminToken uses the environment variable MISSING_TOKEN, which is not set");
+    assertThatThrownBy(() -> load(Map.of(), "writeKeys: [\"${MISSING_KEY}\"]"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("writeKeys[0] uses the environment variable MISSING_KEY, which is not set");
+  }
+
+  /**
+   * The scale-out examples of the README and the deployment guide load as written, their secrets
+   * taken from the environment (the guide's example was not YAML once: {@code [${KEY}]}).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"../README.md", "../docs/deployment.md"})
+  void theDocumentsScaleOutExample_loads_withItsSecretsFromTheEnvironment(String document)
+      throws Exception {
+    String text = Files.readString(Path.of(document));
+    java.util.regex.Matcher blocks =
+        java.util.regex.Pattern.compile("```yaml\\n(.*?)```", java.util.regex.Pattern.DOTALL)
+            .matcher(text);
+    String example = null;
+    while (blocks.find()) {
+      if (blocks.group(1).contains("log: kafka")) example = blocks.group(1);
+    }
+    assertThat(example).as("a yaml block with log: kafka in %s", document).isNotNull();
+    Map<String, String> environment =
+        Map.of(
+            "WEB_WRITE_KEY", "web-key",
+            "ROLLCALL_POSTGRES_PASSWORD", "pg-secret",
+            "MIXPANEL_TOKEN", "mp-token");
+    Path file = dir.resolve("example.yaml");
+    // ROLLCALL_ADMIN_TOKEN set would win over the file by itself: renamed, the file's is read
+    Files.writeString(file, example.replace("${ROLLCALL_ADMIN_TOKEN}", "${ADMIN_FROM_FILE}"));
+    CommandLineValues cli = new CommandLineValues();
+    cli.config = file;
+    java.util.HashMap<String, String> withToken = new java.util.HashMap<>(environment);
+    withToken.put("ADMIN_FROM_FILE", "admin-secret");
+
+    ServerConfig config = new ConfigLoader(withToken).load(cli);
+
+    assertThat(config.writeKeys()).containsExactly("web-key");
+    assertThat(config.adminToken()).isEqualTo("admin-secret");
+    assertThat(config.scaleOut()).isNotNull();
   }
 
   /* ---- idle timeout ---- */
