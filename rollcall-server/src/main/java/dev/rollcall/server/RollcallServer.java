@@ -210,14 +210,7 @@ public final class RollcallServer implements AutoCloseable {
       AdminAuth adminAuth = new AdminAuth(adminToken.value(), sessions);
       Router admin = Router.router(vertx);
       admin.route().handler(adminAuth);
-      new ProfileApi(
-              profiles,
-              personKeys -> {
-                feed.forget(personKeys);
-                return openedLog.deletePeople(personKeys);
-              },
-              delivery.queue())
-          .mount(admin);
+      new ProfileApi(profiles, openedLog::deletePeople, delivery.queue(), feed).mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router

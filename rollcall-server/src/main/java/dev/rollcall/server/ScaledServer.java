@@ -269,14 +269,7 @@ public final class ScaledServer implements AutoCloseable {
       admin.route().handler(adminAuth);
       // a Kafka topic cannot delete single calls: retention removes them, and suppression keeps
       // a deleted person's calls from being applied again
-      new ProfileApi(
-              parts.profiles,
-              personKeys -> {
-                feed.forget(personKeys);
-                return 0;
-              },
-              parts.queue)
-          .mount(admin);
+      new ProfileApi(parts.profiles, personKeys -> 0, parts.queue, feed).mount(admin);
       router.route("/v1/profiles/*").subRouter(admin);
       PreviewApi previewApi = new PreviewApi(new Preview(new MessageNormalizer(clock)));
       router

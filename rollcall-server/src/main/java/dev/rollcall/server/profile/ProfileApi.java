@@ -8,6 +8,7 @@ import dev.rollcall.internal.Redacted;
 import dev.rollcall.profile.ExternalId;
 import dev.rollcall.profile.IdKind;
 import dev.rollcall.profile.ProfileStore;
+import dev.rollcall.server.console.CallFeed;
 import dev.rollcall.server.http.AllowedMethods;
 import dev.rollcall.server.http.JsonResponses;
 import dev.rollcall.server.http.LoggedPaths;
@@ -42,17 +43,22 @@ public final class ProfileApi {
   private final ProfileStore store;
   private final ToIntFunction<List<String>> deleteFromLog;
   private final DeliveryQueue deliveries;
+  private final CallFeed feed;
 
   /**
-   * @param deleteFromLog deletes the calls of these person keys from the event log (and from the
-   *     console's feed) and says how many left the log; a log that cannot delete single calls
-   *     (Kafka, where retention removes them) answers 0
+   * @param deleteFromLog deletes the calls of these person keys from the event log and says how
+   *     many; a log that cannot delete single calls (Kafka, where retention removes them) answers 0
+   * @param feed the console's feed, whose entries of a deleted person are blanked
    */
   public ProfileApi(
-      ProfileStore store, ToIntFunction<List<String>> deleteFromLog, DeliveryQueue deliveries) {
+      ProfileStore store,
+      ToIntFunction<List<String>> deleteFromLog,
+      DeliveryQueue deliveries,
+      CallFeed feed) {
     this.store = store;
     this.deleteFromLog = deleteFromLog;
     this.deliveries = deliveries;
+    this.feed = feed;
   }
 
   /** Mounts the routes on a router that is itself mounted at {@code /v1/profiles}. */
@@ -140,6 +146,7 @@ public final class ProfileApi {
             if (each.kind() != IdKind.EMAIL) personKeys.add(each.value());
           }
           int calls = deleteFromLog.applyAsInt(personKeys);
+          feed.forget(personKeys);
           int deliveries = this.deliveries.forget(personKeys);
           ObjectNode body = Json.object();
           body.put("success", true);
